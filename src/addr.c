@@ -1,0 +1,155 @@
+/*
+ * sock64: address forms.  "HOST:PORT", "[V6ADDR]:PORT", ":PORT" or
+ * "PORT" (every address), and "unix:PATH".  Parsing is pure; resolving
+ * and binding belong to the callers.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "util.h"
+
+static int	addr_parse_port(const char *, struct addr *, const char **);
+
+/*
+ * Fills *a from s.  Returns 0, or -1 with *errstr saying what is wrong
+ * in words fit for a usage message.
+ */
+int
+addr_parse(const char *s, struct addr *a, const char **errstr)
+{
+	const char	*colon, *end;
+	size_t		 hostlen;
+
+	memset(a, 0, sizeof(*a));
+	*errstr = NULL;
+	if (strncmp(s, "unix:", 5) == 0) {
+		a->kind = ADDR_UNIX;
+		if (s[5] == '\0') {
+			*errstr = "unix: needs a path";
+			return -1;
+		}
+		if (strlen(s + 5) >= sizeof(a->path)) {
+			*errstr = "unix socket path too long";
+			return -1;
+		}
+		memcpy(a->path, s + 5, strlen(s + 5) + 1);
+		return 0;
+	}
+	a->kind = ADDR_TCP;
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':') {
+			*errstr = "expected [IPV6ADDR]:PORT";
+			return -1;
+		}
+		hostlen = (size_t)(end - s - 1);
+		colon = end + 1;
+		s++;
+		a->bracketed = 1;
+	} else if ((colon = strrchr(s, ':')) == NULL) {
+		return addr_parse_port(s, a, errstr);
+	} else {
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+			*errstr = "an IPv6 address needs brackets: "
+			    "[ADDR]:PORT";
+			return -1;
+		}
+		hostlen = (size_t)(colon - s);
+	}
+	if (hostlen >= sizeof(a->host)) {
+		*errstr = "host name too long";
+		return -1;
+	}
+	if (a->bracketed && hostlen == 0) {
+		*errstr = "empty [] address";
+		return -1;
+	}
+	memcpy(a->host, s, hostlen);
+	a->host[hostlen] = '\0';
+	return addr_parse_port(colon + 1, a, errstr);
+}
+
+static int
+addr_parse_port(const char *s, struct addr *a, const char **errstr)
+{
+	const char	*why;
+	long long	 port;
+
+	if (*s == '\0') {
+		*errstr = "missing port";
+		return -1;
+	}
+	port = parse_num(s, 0, 65535, &why);
+	if (why != NULL) {
+		*errstr = strcmp(why, "invalid") == 0 ?
+		    "port is not a number" : "port out of range (0-65535)";
+		return -1;
+	}
+	snprintf(a->port, sizeof(a->port), "%lld", port);
+	return 0;
+}
+
+/*
+ * Writes a socket address for logs: "127.0.0.1:80", "[::1]:80" or
+ * "unix:PATH".  An IPv4-mapped IPv6 address is shown as plain IPv4, as
+ * the client sees itself.  Never fails: unknown forms print as "?".
+ */
+void
+addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET &&
+	    len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6 &&
+	    len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(buf, size, "%s:%u", host,
+			    ntohs(sin6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+			    sizeof(host));
+			snprintf(buf, size, "[%s]:%u", host,
+			    ntohs(sin6->sin6_port));
+		}
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *sun = (const void *)sa;
+		size_t	 off = offsetof(struct sockaddr_un, sun_path);
+
+		if ((size_t)len > off && sun->sun_path[0] != '\0')
+			snprintf(buf, size, "unix:%.*s", (int)(len - off),
+			    sun->sun_path);
+		else
+			snprintf(buf, size, "unix");
+	} else
+		snprintf(buf, size, "?");
+}
+
+/* Writes a parsed address back in its canonical form, for messages. */
+void
+addr_describe(const struct addr *a, char *buf, size_t size)
+{
+	if (a->kind == ADDR_UNIX)
+		snprintf(buf, size, "unix:%s", a->path);
+	else if (a->bracketed || strchr(a->host, ':') != NULL)
+		snprintf(buf, size, "[%s]:%s", a->host, a->port);
+	else
+		snprintf(buf, size, "%s:%s", a->host, a->port);
+}

@@ -1,0 +1,346 @@
+/*
+ * sock64: one connection's protocol loop.  Input is read into a buffer
+ * and every whole frame in it is answered before the next read, so a
+ * pipelined burst costs one read and one write, not two of each per
+ * frame.  Replies are queued in an output buffer (header and payload
+ * together) and written before the loop blocks for more input; a reply
+ * too big for the buffer goes out in one writev(2) with what is queued.
+ * A payload too big for the input buffer is read straight into a buffer
+ * of its own, sized from the header only after the limit check.
+ */
+#include "config.h"
+
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "frame.h"
+#include "io.h"
+#include "log.h"
+#include "util.h"
+
+#define CONN_RBUF_SIZE	(64 * 1024)
+#define CONN_WBUF_SIZE	(64 * 1024)
+
+struct conn {
+	int			 rfd;
+	int			 wfd;
+	const struct conn_opts	*opts;
+	struct frame_decoder	 dec;
+	int			 in_payload;	/* header done, payload due */
+	unsigned long		 seq;		/* requests answered */
+	int64_t			 frame_deadline;
+	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
+	size_t			 rpos;
+	size_t			 rend;
+	unsigned char		*big;		/* a payload over rbuf's size */
+	size_t			 bigcap;
+	unsigned char		*wbuf;		/* replies not yet written */
+	size_t			 wlen;
+};
+
+static int	conn_parse(struct conn *);
+static int	conn_header(struct conn *);
+static int	conn_answer(struct conn *, const unsigned char *, size_t);
+static int	conn_queue(struct conn *, const void *, size_t);
+static int	conn_flush(struct conn *);
+static int	conn_fill(struct conn *);
+static int	conn_read_big(struct conn *, size_t);
+static void	conn_frame_started(struct conn *);
+static void	conn_next_frame(struct conn *);
+static int	conn_at_boundary(const struct conn *);
+
+/*
+ * Serves requests from rfd, writing replies to wfd, until the peer
+ * closes or something fails (logged here).  Neither descriptor is
+ * closed: the caller owns them.
+ */
+enum conn_result
+conn_serve(int rfd, int wfd, const struct conn_opts *opts)
+{
+	struct conn	 c;
+	int		 rv;
+
+	memset(&c, 0, sizeof(c));
+	c.rfd = rfd;
+	c.wfd = wfd;
+	c.opts = opts;
+	frame_decoder_init(&c.dec, opts->max_message);
+	c.rbuf = malloc(CONN_RBUF_SIZE);
+	c.wbuf = malloc(CONN_WBUF_SIZE);
+	if (c.rbuf == NULL || c.wbuf == NULL) {
+		log_warn("%s: buffers", opts->peer);
+		rv = -1;
+		goto out;
+	}
+	for (;;) {
+		if ((rv = conn_parse(&c)) == -1)
+			break;
+		/* Everything buffered is answered: send before waiting. */
+		if ((rv = conn_flush(&c)) == -1)
+			break;
+		if ((rv = conn_fill(&c)) <= 0)
+			break;
+	}
+ out:
+	free(c.rbuf);
+	free(c.wbuf);
+	free(c.big);
+	return rv == 0 ? CONN_CLOSED : CONN_FAILED;
+}
+
+/*
+ * Answers every whole frame in the input buffer.  Returns 0 when more
+ * input is needed, -1 on a protocol or I/O failure (logged).
+ */
+static int
+conn_parse(struct conn *c)
+{
+	size_t	 avail, len;
+	int	 rv;
+
+	while (c->rpos < c->rend) {
+		if (!c->in_payload) {
+			if ((rv = conn_header(c)) == -1)
+				return -1;
+			if (rv == 0)
+				break;		/* input used up mid-header */
+		}
+		len = c->dec.length;
+		avail = c->rend - c->rpos;
+		if (avail >= len) {
+			if (conn_answer(c, c->rbuf + c->rpos, len) == -1)
+				return -1;
+			c->rpos += len;
+			conn_next_frame(c);
+			continue;
+		}
+		if (len > CONN_RBUF_SIZE)
+			return conn_read_big(c, len);
+		/* The payload fits the buffer once moved to its start. */
+		memmove(c->rbuf, c->rbuf + c->rpos, avail);
+		c->rpos = 0;
+		c->rend = avail;
+		return 0;
+	}
+	/* Whatever was buffered is consumed (a partial header is decoded). */
+	c->rpos = c->rend = 0;
+	return 0;
+}
+
+/*
+ * Feeds buffered bytes to the header decoder.  Returns 1 once the header
+ * is whole and acceptable, 0 when it needs more input, -1 when it is
+ * malformed or over the limit (logged, per PROTOCOL.md's reasons).
+ */
+static int
+conn_header(struct conn *c)
+{
+	const struct conn_opts	*o = c->opts;
+	enum frame_status	 st;
+	size_t			 used;
+
+	if (c->dec.pos == 0)
+		conn_frame_started(c);
+	st = frame_decode_header(&c->dec, c->rbuf + c->rpos,
+	    c->rend - c->rpos, &used);
+	c->rpos += used;
+	switch (st) {
+	case FRAME_NEED_MORE:
+		return 0;
+	case FRAME_OK:
+		c->in_payload = 1;
+		return 1;
+	case FRAME_MALFORMED:
+		log_warnx("%s: malformed header (byte %u is 0x%02x)", o->peer,
+		    c->dec.pos, c->dec.bad);
+		return -1;
+	case FRAME_TOO_LONG:
+		if (c->dec.overflow)
+			log_warnx("%s: message too large (length does not fit "
+			    "in %zu bytes > %zu)", o->peer, sizeof(size_t),
+			    o->max_message);
+		else
+			log_warnx("%s: message too large (%zu > %zu)", o->peer,
+			    c->dec.length, o->max_message);
+		return -1;
+	}
+	return -1;
+}
+
+/* Runs the handler on one complete request and queues its reply. */
+static int
+conn_answer(struct conn *c, const unsigned char *data, size_t len)
+{
+	const struct conn_handler	*h = c->opts->handler;
+	struct conn_request		 req;
+	struct conn_reply		 rep;
+
+	req.data = data;
+	req.len = len;
+	req.seq = ++c->seq;
+	log_debug("%s: request %lu, %zu bytes", c->opts->peer, req.seq, len);
+	if (h->serve(h->arg, &req, &rep) == -1)
+		return -1;
+	return conn_queue(c, rep.data, rep.len);
+}
+
+/*
+ * Appends one reply frame to the output buffer, or, when it does not
+ * fit, writes what is queued plus this frame in a single writev(2).
+ */
+static int
+conn_queue(struct conn *c, const void *data, size_t len)
+{
+	char		 hdr[FRAME_HEADER_LEN];
+	struct iovec	 iov[3];
+
+	if (len <= CONN_WBUF_SIZE - FRAME_HEADER_LEN &&
+	    c->wlen + FRAME_HEADER_LEN + len <= CONN_WBUF_SIZE) {
+		frame_encode_header((char *)c->wbuf + c->wlen, len);
+		if (len > 0)
+			memcpy(c->wbuf + c->wlen + FRAME_HEADER_LEN, data, len);
+		c->wlen += FRAME_HEADER_LEN + len;
+		return 0;
+	}
+	frame_encode_header(hdr, len);
+	iov[0].iov_base = c->wbuf;
+	iov[0].iov_len = c->wlen;
+	iov[1].iov_base = hdr;
+	iov[1].iov_len = sizeof(hdr);
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = len;
+	c->wlen = 0;
+	if (io_writev_all(c->wfd, iov, 3, 0) == -1) {
+		log_warn("%s: write", c->opts->peer);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conn_flush(struct conn *c)
+{
+	size_t	 len = c->wlen;
+
+	if (len == 0)
+		return 0;
+	c->wlen = 0;
+	if (io_write_all(c->wfd, c->wbuf, len, 0) == -1) {
+		log_warn("%s: write", c->opts->peer);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads more input after rbuf[rend].  Returns the byte count, 0 when
+ * the peer closed at a frame boundary, -1 on a truncated frame, a
+ * timeout or a read error (each logged).
+ */
+static int
+conn_fill(struct conn *c)
+{
+	const struct conn_opts	*o = c->opts;
+	int64_t			 deadline = 0;
+	ssize_t			 n;
+
+	if (!conn_at_boundary(c))
+		deadline = c->frame_deadline;
+	else if (o->idle_timeout > 0)
+		deadline = util_now_ms() + (int64_t)o->idle_timeout * 1000;
+	n = io_read(c->rfd, c->rbuf + c->rend, CONN_RBUF_SIZE - c->rend,
+	    deadline);
+	if (n > 0) {
+		c->rend += (size_t)n;
+		return 1;
+	}
+	if (n == -1 && errno == ETIMEDOUT) {
+		if (conn_at_boundary(c))
+			log_debug("%s: idle timeout", o->peer);
+		else
+			log_warnx("%s: frame timeout", o->peer);
+		return -1;
+	}
+	if (n == -1) {
+		log_warn("%s: read", o->peer);
+		return -1;
+	}
+	if (conn_at_boundary(c)) {
+		log_debug("%s: closed after %lu requests", o->peer, c->seq);
+		return 0;
+	}
+	if (c->in_payload)
+		log_warnx("%s: truncated frame (end of input after %zu of "
+		    "%zu payload bytes)", o->peer, c->rend - c->rpos,
+		    c->dec.length);
+	else
+		log_warnx("%s: truncated frame (end of input after %u of "
+		    "%d header bytes)", o->peer, c->dec.pos, FRAME_HEADER_LEN);
+	return -1;
+}
+
+/*
+ * Completes a payload larger than the input buffer: what is buffered is
+ * copied, the rest is read straight into a buffer kept for reuse (its
+ * size was checked against the limit before we got here).
+ */
+static int
+conn_read_big(struct conn *c, size_t len)
+{
+	const struct conn_opts	*o = c->opts;
+	unsigned char		*p;
+	size_t			 have, got;
+
+	if (len > c->bigcap) {
+		if ((p = realloc(c->big, len)) == NULL) {
+			log_warn("%s: payload of %zu bytes", o->peer, len);
+			return -1;
+		}
+		c->big = p;
+		c->bigcap = len;
+	}
+	have = c->rend - c->rpos;
+	memcpy(c->big, c->rbuf + c->rpos, have);
+	c->rpos = c->rend = 0;
+	if (io_read_full(c->rfd, c->big + have, len - have, c->frame_deadline,
+	    &got) == -1) {
+		if (errno == 0)
+			log_warnx("%s: truncated frame (end of input after %zu "
+			    "of %zu payload bytes)", o->peer, have + got, len);
+		else if (errno == ETIMEDOUT)
+			log_warnx("%s: frame timeout", o->peer);
+		else
+			log_warn("%s: read", o->peer);
+		return -1;
+	}
+	if (conn_answer(c, c->big, len) == -1)
+		return -1;
+	conn_next_frame(c);
+	return 0;
+}
+
+static void
+conn_frame_started(struct conn *c)
+{
+	if (c->opts->frame_timeout > 0)
+		c->frame_deadline = util_now_ms() +
+		    (int64_t)c->opts->frame_timeout * 1000;
+}
+
+static void
+conn_next_frame(struct conn *c)
+{
+	frame_decoder_init(&c->dec, c->opts->max_message);
+	c->in_payload = 0;
+	c->frame_deadline = 0;
+}
+
+static int
+conn_at_boundary(const struct conn *c)
+{
+	return !c->in_payload && c->dec.pos == 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * sock64: one connection's request/reply loop over two descriptors.  It
+ * knows the frame format and the handler interface, not sockets: the
+ * same loop serves a forked child, inetd mode on fd 0/1, and tests.
+ */
+#ifndef SOCK64_CONN_H
+#define SOCK64_CONN_H
+
+#include <stddef.h>
+
+struct conn_request {
+	const unsigned char	*data;
+	size_t			 len;
+	unsigned long		 seq;		/* 1 for the first request */
+};
+
+struct conn_reply {
+	const void		*data;
+	size_t			 len;
+};
+
+/*
+ * A handler answers one request.  It returns 0 with *reply filled (the
+ * reply's memory must stay valid until the handler is called again or
+ * the connection ends), or -1 after logging why it failed: the request
+ * gets no reply and the connection is closed.
+ */
+struct conn_handler {
+	int		(*serve)(void *, const struct conn_request *,
+			    struct conn_reply *);
+	void		 *arg;
+};
+
+struct conn_opts {
+	size_t				 max_message;
+	int				 idle_timeout;	/* s; 0: none */
+	int				 frame_timeout;	/* s; 0: none */
+	const char			*peer;		/* for log lines */
+	const struct conn_handler	*handler;
+};
+
+enum conn_result {
+	CONN_CLOSED,		/* the peer closed at a frame boundary */
+	CONN_FAILED		/* protocol error, timeout or I/O error */
+};
+
+enum conn_result	 conn_serve(int, int, const struct conn_opts *);
+
+#endif /* SOCK64_CONN_H */

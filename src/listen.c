@@ -1,0 +1,530 @@
+/*
+ * sock64: listening sockets, and the parent's accept loop.  The parent
+ * does as little per client as it can: accept, fork, close.  It keeps
+ * the children's pids so that it can count them, cap them and signal
+ * them at shutdown; SIGCHLD only sets a flag, and reaping happens here.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+
+/* After accept(2) runs out of a resource, or fork(2) fails. */
+#define LISTEN_PAUSE_MS		100
+#define LISTEN_WARN_EVERY_MS	10000
+
+struct loop {
+	const struct listen_opts	*opts;
+	pid_t				*pids;
+	size_t				 nchildren;
+	int64_t				 paused_until;
+	int64_t				 warned_at;
+};
+
+static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
+		    int, const char **);
+static int	listen_open_any(const struct addr *, int, struct listener *,
+		    char *, size_t);
+static int	listen_open_tcp(const struct addr *, int, struct listener *,
+		    char *, size_t);
+static int	listen_open_unix(const struct addr *, int, struct listener *,
+		    char *, size_t);
+static int	listen_unix_is_stale(const struct sockaddr_un *);
+static void	listen_name(struct listener *);
+static int	loop_wait(struct loop *);
+static void	loop_accept(struct loop *, const struct listener *);
+static void	loop_pause(struct loop *, const char *, int);
+static void	loop_spawn(struct loop *, const struct listener *, int,
+		    const struct sockaddr_storage *, socklen_t);
+static void	loop_child(const struct loop *, const struct listener *,
+		    int, const struct sockaddr_storage *, socklen_t)
+		    __attribute__((noreturn));
+static void	loop_reap(struct loop *);
+static void	loop_forget(struct loop *, pid_t);
+static void	loop_stop(struct loop *);
+
+/*
+ * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
+ * a one-line reason in err.  The socket is non-blocking and close-on-
+ * exec; l->path is set only for a unix socket we created.
+ */
+int
+listen_open(const struct addr *a, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (a->kind == ADDR_UNIX)
+		return listen_open_unix(a, backlog, l, err, errlen);
+	if (a->host[0] == '\0')
+		return listen_open_any(a, backlog, l, err, errlen);
+	return listen_open_tcp(a, backlog, l, err, errlen);
+}
+
+/*
+ * socket + options + bind + listen.  Returns the descriptor, or -1 with
+ * errno set and *stage naming the call that failed.
+ */
+static int
+listen_socket(int family, const struct sockaddr *sa, socklen_t len,
+    int v6only, int backlog, const char **stage)
+{
+	int	 fd, on = 1, saved;
+
+	*stage = "socket";
+	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	*stage = "fcntl";
+	if (util_set_cloexec(fd) == -1 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+		goto fail;
+	*stage = "setsockopt";
+	if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &on, sizeof(on)) == -1)
+		goto fail;
+	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    &v6only, sizeof(v6only)) == -1)
+		goto fail;
+	*stage = "bind";
+	if (bind(fd, sa, len) == -1)
+		goto fail;
+	*stage = "listen";
+	if (listen(fd, backlog) == -1)
+		goto fail;
+	return fd;
+ fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* ":PORT": one dual-stack IPv6 socket, or IPv4 where IPv6 is missing. */
+static int
+listen_open_any(const struct addr *a, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_in	 sin;
+	const char		*stage;
+	in_port_t		 port = htons((in_port_t)atoi(a->port));
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_any;
+	sin6.sin6_port = port;
+	l->fd = listen_socket(AF_INET6, (struct sockaddr *)&sin6,
+	    sizeof(sin6), 0, backlog, &stage);
+	if (l->fd == -1 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_ANY);
+		sin.sin_port = port;
+		l->fd = listen_socket(AF_INET, (struct sockaddr *)&sin,
+		    sizeof(sin), 0, backlog, &stage);
+	}
+	if (l->fd == -1) {
+		snprintf(err, errlen, "%s :%s: %s", stage, a->port,
+		    strerror(errno));
+		return -1;
+	}
+	listen_name(l);
+	return 0;
+}
+
+/* "HOST:PORT": the first address HOST resolves to that we can bind. */
+static int
+listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	const char	*stage = "bind";
+	char		 desc[ADDR_NAME_MAX + ADDR_HOST_MAX];
+	int		 gai, saved = 0;
+
+	addr_describe(a, desc, sizeof(desc));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(a->host, a->port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", a->host,
+		    gai_strerror(gai));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		l->fd = listen_socket(ai->ai_family, ai->ai_addr,
+		    ai->ai_addrlen, 1, backlog, &stage);
+		if (l->fd != -1)
+			break;
+		saved = errno;
+	}
+	freeaddrinfo(res);
+	if (l->fd == -1) {
+		snprintf(err, errlen, "%s %s: %s", stage, desc,
+		    strerror(saved));
+		return -1;
+	}
+	listen_name(l);
+	return 0;
+}
+
+/*
+ * "unix:PATH".  A socket file left behind by a server that is gone (a
+ * connect gets ECONNREFUSED) is replaced; a live one, or a file that is
+ * not a socket, is never touched.
+ */
+static int
+listen_open_unix(const struct addr *a, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	const char		*stage;
+	int			 stale;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
+	l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun),
+	    0, backlog, &stage);
+	if (l->fd == -1 && errno == EADDRINUSE) {
+		if ((stale = listen_unix_is_stale(&sun)) != 1) {
+			snprintf(err, errlen, "bind unix:%s: %s", a->path,
+			    stale == 0 ? "a server is already listening there"
+			    : "the path exists and is not a socket");
+			return -1;
+		}
+		unlink(a->path);
+		l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun,
+		    sizeof(sun), 0, backlog, &stage);
+	}
+	if (l->fd == -1) {
+		snprintf(err, errlen, "%s unix:%s: %s", stage, a->path,
+		    strerror(errno));
+		return -1;
+	}
+	l->is_unix = 1;
+	memcpy(l->path, a->path, strlen(a->path) + 1);
+	snprintf(l->name, sizeof(l->name), "unix:%s", a->path);
+	return 0;
+}
+
+/* 1: a stale socket file; 0: a server answers there; -1: not a socket. */
+static int
+listen_unix_is_stale(const struct sockaddr_un *sun)
+{
+	struct stat	 st;
+	int		 fd, rv;
+
+	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return 0;
+	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == -1 &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	return rv;
+}
+
+static void
+listen_name(struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == -1)
+		snprintf(l->name, sizeof(l->name), "?");
+	else
+		addr_format((struct sockaddr *)&ss, len, l->name,
+		    sizeof(l->name));
+}
+
+/* The bound TCP port, for --print-port; -1 for a unix socket. */
+int
+listen_port(const struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (l->is_unix ||
+	    getsockname(l->fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* Closes a listener and removes the unix socket file it created. */
+void
+listen_close(struct listener *l)
+{
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = -1;
+	if (l->path[0] != '\0' && unlink(l->path) == -1 && errno != ENOENT)
+		log_warn("unlink %s", l->path);
+	l->path[0] = '\0';
+}
+
+/*
+ * The parent's loop: waits for clients on every listener, forks one
+ * child per client, reaps children, and returns 0 once SIGTERM or SIGINT
+ * has stopped it (listeners closed, every child signalled and reaped),
+ * or -1 if it could not start.  Trapped signals must be blocked (sig.c).
+ */
+int
+listen_loop(const struct listen_opts *o)
+{
+	struct loop	 lp;
+	size_t		 i;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.opts = o;
+	if ((lp.pids = calloc(o->max_children, sizeof(*lp.pids))) == NULL)
+		return -1;
+	for (;;) {
+		if (sig_got_chld) {
+			sig_got_chld = 0;
+			loop_reap(&lp);
+		}
+		if (sig_got_term)
+			break;
+		if (sig_got_hup) {
+			sig_got_hup = 0;
+			log_info("SIGHUP ignored: there is no configuration "
+			    "to reload");
+		}
+		if (loop_wait(&lp) <= 0)
+			continue;
+		for (i = 0; i < o->nlisteners; i++)
+			if (o->listeners[i].fd != -1)
+				loop_accept(&lp, &o->listeners[i]);
+	}
+	loop_stop(&lp);
+	free(lp.pids);
+	return 0;
+}
+
+/*
+ * Waits in pselect(2), the only place the trapped signals are open.
+ * Listeners are watched only below the child cap and outside a pause,
+ * so a full house or a resource shortage never spins.  Returns the
+ * number of ready listeners, 0 on a signal or time-out.
+ */
+static int
+loop_wait(struct loop *lp)
+{
+	const struct listen_opts	*o = lp->opts;
+	struct timespec			 ts, *tsp = NULL;
+	fd_set				 rfds;
+	int				 maxfd = -1, n, left;
+	size_t				 i;
+
+	FD_ZERO(&rfds);
+	left = util_remaining_ms(lp->paused_until);
+	if (lp->paused_until != 0 && left > 0) {
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		tsp = &ts;
+	} else if (lp->nchildren < o->max_children) {
+		lp->paused_until = 0;
+		for (i = 0; i < o->nlisteners; i++) {
+			FD_SET(o->listeners[i].fd, &rfds);
+			if (o->listeners[i].fd > maxfd)
+				maxfd = o->listeners[i].fd;
+		}
+	}
+	n = pselect(maxfd + 1, &rfds, NULL, NULL, tsp, &o->wait_mask);
+	if (n == -1 && errno != EINTR) {
+		log_warn("pselect");
+		loop_pause(lp, NULL, 0);
+	}
+	/* After EINTR or a time-out the set is not looked at. */
+	return n > 0 ? n : 0;
+}
+
+/* Accepts clients from one listener until it has none or we are full. */
+static void
+loop_accept(struct loop *lp, const struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd;
+
+	while (lp->nchildren < lp->opts->max_children) {
+		len = sizeof(ss);
+		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+		if (fd != -1) {
+			loop_spawn(lp, l, fd, &ss, len);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		default:
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unknown. */
+			loop_pause(lp, l->name, errno);
+			return;
+		}
+	}
+}
+
+/*
+ * Stops watching the listeners for a moment after a resource shortage,
+ * warning at most once every LISTEN_WARN_EVERY_MS.
+ */
+static void
+loop_pause(struct loop *lp, const char *what, int err)
+{
+	int64_t	 now = util_now_ms();
+
+	lp->paused_until = now + LISTEN_PAUSE_MS;
+	if (what == NULL)
+		return;
+	if (lp->warned_at != 0 && now - lp->warned_at < LISTEN_WARN_EVERY_MS)
+		return;
+	lp->warned_at = now;
+	errno = err;
+	log_warn("accept on %s (pausing accepts briefly)", what);
+}
+
+static void
+loop_spawn(struct loop *lp, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(fd);
+		loop_pause(lp, NULL, 0);
+		return;
+	}
+	if (pid == 0)
+		loop_child(lp, l, fd, ss, len);
+	lp->pids[lp->nchildren++] = pid;
+	close(fd);
+}
+
+/*
+ * The child: drop what belongs to the parent, set up the connection and
+ * serve it.  It never returns into the parent's loop.
+ */
+static void
+loop_child(const struct loop *lp, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct listen_opts	*o = lp->opts;
+	struct listen_peer		 peer;
+	size_t				 i;
+	int				 on = 1;
+
+	for (i = 0; i < o->nlisteners; i++)
+		close(o->listeners[i].fd);
+	if (sig_reset_child(&o->wait_mask) == -1 ||
+	    util_set_cloexec(fd) == -1) {
+		log_warn("child set-up");
+		_exit(1);
+	}
+	/* BSD accept(2) copies O_NONBLOCK from the listener; Linux does not. */
+#ifndef __linux__
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+#endif
+	if (!l->is_unix)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	peer.listener = l;
+	memcpy(&peer.addr, ss, len);
+	peer.addrlen = len;
+	if (l->is_unix)
+		memcpy(peer.name, l->name, sizeof(peer.name));
+	else
+		addr_format((const struct sockaddr *)ss, len, peer.name,
+		    sizeof(peer.name));
+	_exit(o->serve(fd, &peer, o->arg));
+}
+
+/* Collects every child that has exited; logs the ones that died badly. */
+static void
+loop_reap(struct loop *lp)
+{
+	pid_t	 pid;
+	int	 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		loop_forget(lp, pid);
+		if (WIFSIGNALED(status))
+			log_warnx("child %ld killed by signal %d", (long)pid,
+			    WTERMSIG(status));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_debug("child %ld exited with status %d",
+			    (long)pid, WEXITSTATUS(status));
+	}
+}
+
+static void
+loop_forget(struct loop *lp, pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < lp->nchildren; i++)
+		if (lp->pids[i] == pid) {
+			lp->pids[i] = lp->pids[--lp->nchildren];
+			return;
+		}
+}
+
+/*
+ * Shutdown: no new clients, SIGTERM to every child, and wait for each
+ * so that none is left behind unreaped.
+ */
+static void
+loop_stop(struct loop *lp)
+{
+	const struct listen_opts	*o = lp->opts;
+	size_t				 i;
+	pid_t				 pid;
+	int				 status;
+
+	for (i = 0; i < o->nlisteners; i++)
+		listen_close(&o->listeners[i]);
+	for (i = 0; i < lp->nchildren; i++)
+		kill(lp->pids[i], SIGTERM);
+	while (lp->nchildren > 0) {
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		loop_forget(lp, pid);
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * sock64: listening sockets and the accept loop.  Knows sockets and
+ * processes, not the protocol: each accepted client is handed to a
+ * function pointer in a forked child.
+ */
+#ifndef SOCK64_LISTEN_H
+#define SOCK64_LISTEN_H
+
+#include <sys/socket.h>
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+struct listener {
+	int		 fd;
+	int		 is_unix;
+	char		 name[ADDR_NAME_MAX];	/* as bound, for logs */
+	char		 path[ADDR_PATH_MAX];	/* unix: ours to unlink */
+};
+
+struct listen_peer {
+	const struct listener	*listener;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	char			 name[ADDR_NAME_MAX];
+};
+
+struct listen_opts {
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	size_t			 max_children;
+	sigset_t		 wait_mask;	/* while waiting; children */
+	/* Runs in the child; its return value is the exit status. */
+	int			(*serve)(int, const struct listen_peer *,
+				    void *);
+	void			*arg;
+};
+
+int	listen_open(const struct addr *, int, struct listener *, char *,
+	    size_t);
+int	listen_port(const struct listener *);
+void	listen_close(struct listener *);
+int	listen_loop(const struct listen_opts *);
+
+#endif /* SOCK64_LISTEN_H */

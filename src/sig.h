@@ -1,0 +1,17 @@
+/*
+ * sock64: signal handling.  Handlers only set these flags; the flags
+ * are the program's only mutable globals.
+ */
+#ifndef SOCK64_SIG_H
+#define SOCK64_SIG_H
+
+#include <signal.h>
+
+extern volatile sig_atomic_t	 sig_got_chld;
+extern volatile sig_atomic_t	 sig_got_term;
+extern volatile sig_atomic_t	 sig_got_hup;
+
+int	sig_setup(sigset_t *, sigset_t *);
+int	sig_reset_child(const sigset_t *);
+
+#endif /* SOCK64_SIG_H */

@@ -1,0 +1,412 @@
+/*
+ * sock64d: the framed request/reply server.  main() parses the command
+ * line into a struct config and hands over to a mode: standalone
+ * (listen, fork a child per client) or inetd (serve fd 0/1 once).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "echo.h"
+#include "listen.h"
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+
+#define DEFAULT_LISTEN		"127.0.0.1:8000"
+#define MAX_LISTENERS		64
+#define TIMEOUT_MAX		(7 * 24 * 3600)
+
+struct config {
+	struct addr	 listen[MAX_LISTENERS];
+	size_t		 nlisten;
+	int		 backlog;
+	size_t		 max_connections;
+	size_t		 max_message;
+	int		 idle_timeout;
+	int		 frame_timeout;
+	int		 print_port;
+	int		 inetd;
+	int		 verbosity;
+};
+
+enum {
+	OPT_IDLE_TIMEOUT = 256,
+	OPT_FRAME_TIMEOUT
+};
+
+static const struct option long_options[] = {
+	{ "print-port",		no_argument,		NULL, '1' },
+	{ "backlog",		required_argument,	NULL, 'b' },
+	{ "max-connections",	required_argument,	NULL, 'c' },
+	{ "frame-timeout",	required_argument,	NULL,
+	    OPT_FRAME_TIMEOUT },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "idle-timeout",	required_argument,	NULL,
+	    OPT_IDLE_TIMEOUT },
+	{ "inetd",		no_argument,		NULL, 'i' },
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "max-message",	required_argument,	NULL, 'm' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void	usage_error(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+static void	help(void) __attribute__((noreturn));
+static void	parse_options(int, char **, struct config *);
+static void	parse_listen(struct config *, const char *);
+static int	run_standalone(const struct config *);
+static int	run_inetd(const struct config *);
+static int	serve_client(int, const struct listen_peer *, void *);
+static void	print_ports(const struct listener *, size_t);
+static int	log_level_from(const struct config *);
+static void	conn_opts_from(const struct config *, struct conn_opts *);
+static enum log_dest	inetd_log_dest(void);
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cf;
+
+	parse_options(argc, argv, &cf);
+	if (cf.inetd)
+		return run_inetd(&cf);
+	return run_standalone(&cf);
+}
+
+/* One line saying what is wrong, then exit 2. */
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("sock64d: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see sock64d --help)\n", stderr);
+	exit(2);
+}
+
+static void
+help(void)
+{
+	printf(
+"usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
+"               [--idle-timeout sec] [--frame-timeout sec]\n"
+"       sock64d -i [-qv] [-m size]\n"
+"\n"
+"Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
+"header holding the payload length in decimal, padded with spaces, then\n"
+"the payload; each request gets one reply frame, here its own payload\n"
+"(echo).  Each client is served by a child process of its own.\n"
+"\n"
+"  -l, --listen=ADDR         listen on ADDR; may be repeated.  ADDR is\n"
+"                            HOST:PORT, [IPV6ADDR]:PORT, :PORT or PORT (every\n"
+"                            IPv4 and IPv6 address), or unix:PATH.  Port 0\n"
+"                            picks a free port (see -1).  Default %s\n"
+"  -b, --backlog=N           listen(2) backlog (default 50)\n"
+"  -c, --max-connections=N   clients served at once; further clients wait\n"
+"                            in the backlog (default 256)\n"
+"  -m, --max-message=SIZE    largest request payload in bytes, with an\n"
+"                            optional k (KiB) or M (MiB) suffix (default 1M)\n"
+"      --idle-timeout=SEC    close a connection when no new frame starts\n"
+"                            within SEC seconds (default 300; 0: never)\n"
+"      --frame-timeout=SEC   close a connection when a started frame is not\n"
+"                            complete within SEC seconds (default 30; 0: never)\n"
+"  -1, --print-port          once listening, print each bound port (unix:PATH\n"
+"                            for a unix socket) on stdout, one line per\n"
+"                            --listen in order, then close stdout\n"
+"  -i, --inetd               serve one connection on stdin/stdout and exit\n"
+"                            (inetd, systemd Accept=yes, tcpserver)\n"
+"  -v, --verbose             also log each connection and each frame\n"
+"  -q, --quiet               log warnings and errors only\n"
+"  -h, --help                print this help and exit\n"
+"  -V, --version             print the version and exit\n"
+"\n"
+"Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
+"stderr is the client connection itself.  SIGTERM or SIGINT stops the\n"
+"server: listeners close and every child is signalled and reaped.\n"
+"\n"
+"Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
+"closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
+"or in -i mode after a protocol error or time-out; 2 on a usage error.\n",
+	    DEFAULT_LISTEN);
+	exit(0);
+}
+
+static void
+parse_options(int argc, char **argv, struct config *cf)
+{
+	const char	*errstr;
+	int		 ch;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->backlog = 50;
+	cf->max_connections = 256;
+	cf->max_message = 1024 * 1024;
+	cf->idle_timeout = 300;
+	cf->frame_timeout = 30;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qvV", long_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case '1':
+			cf->print_port = 1;
+			break;
+		case 'b':
+			cf->backlog = (int)parse_num(optarg, 1, 65535,
+			    &errstr);
+			if (errstr != NULL)
+				usage_error("backlog '%s' is %s (1-65535)",
+				    optarg, errstr);
+			break;
+		case 'c':
+			cf->max_connections = (size_t)parse_num(optarg, 1,
+			    1000000, &errstr);
+			if (errstr != NULL)
+				usage_error("max-connections '%s' is %s "
+				    "(1-1000000)", optarg, errstr);
+			break;
+		case 'h':
+			help();
+		case 'i':
+			cf->inetd = 1;
+			break;
+		case 'l':
+			parse_listen(cf, optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, 0, SIZE_MAX / 2,
+			    &cf->max_message, &errstr) == -1)
+				usage_error("max-message '%s' is %s "
+				    "(bytes, or with a k or M suffix)", optarg,
+				    errstr);
+			break;
+		case 'q':
+			cf->verbosity--;
+			break;
+		case 'v':
+			cf->verbosity++;
+			break;
+		case 'V':
+			printf("sock64d %s\n", PACKAGE_VERSION);
+			exit(0);
+		case OPT_FRAME_TIMEOUT:
+			if (parse_seconds(optarg, TIMEOUT_MAX,
+			    &cf->frame_timeout, &errstr) == -1)
+				usage_error("frame-timeout '%s' is %s "
+				    "(seconds, 0-%d)", optarg, errstr,
+				    TIMEOUT_MAX);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_seconds(optarg, TIMEOUT_MAX,
+			    &cf->idle_timeout, &errstr) == -1)
+				usage_error("idle-timeout '%s' is %s "
+				    "(seconds, 0-%d)", optarg, errstr,
+				    TIMEOUT_MAX);
+			break;
+		case ':':
+			usage_error("option '%s' needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") == 0)
+			usage_error("running a program per request "
+			    "(-- PROGRAM) is not supported by this version");
+		usage_error("unexpected argument '%s'", argv[optind]);
+	}
+	if (cf->inetd && cf->nlisten > 0)
+		usage_error("--inetd serves stdin and takes no --listen");
+	if (cf->nlisten == 0)
+		parse_listen(cf, DEFAULT_LISTEN);
+}
+
+static void
+parse_listen(struct config *cf, const char *s)
+{
+	const char	*errstr;
+
+	if (cf->nlisten == MAX_LISTENERS)
+		usage_error("too many --listen addresses (at most %d)",
+		    MAX_LISTENERS);
+	if (addr_parse(s, &cf->listen[cf->nlisten], &errstr) == -1)
+		usage_error("listen address '%s': %s", s, errstr);
+	cf->nlisten++;
+}
+
+static void
+conn_opts_from(const struct config *cf, struct conn_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_message = cf->max_message;
+	o->idle_timeout = cf->idle_timeout;
+	o->frame_timeout = cf->frame_timeout;
+	o->handler = &echo_handler;
+}
+
+static int
+log_level_from(const struct config *cf)
+{
+	int	 level = LOG_LEVEL_INFO + cf->verbosity;
+
+	if (level < LOG_LEVEL_WARN)
+		return LOG_LEVEL_WARN;
+	if (level > LOG_LEVEL_DEBUG)
+		return LOG_LEVEL_DEBUG;
+	return level;
+}
+
+/*
+ * Standalone: bind every address, report the ports, then run the accept
+ * loop until SIGTERM or SIGINT.
+ */
+static int
+run_standalone(const struct config *cf)
+{
+	struct listener		 ls[MAX_LISTENERS];
+	struct listen_opts	 lo;
+	struct conn_opts	 co;
+	sigset_t		 orig;
+	char			 err[512];
+	size_t			 i, j;
+
+	log_init("sock64d", log_level_from(cf),
+	    log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR);
+	memset(&lo, 0, sizeof(lo));
+	if (sig_setup(&orig, &lo.wait_mask) == -1)
+		fatal("signal set-up");
+	for (i = 0; i < cf->nlisten; i++) {
+		if (listen_open(&cf->listen[i], cf->backlog, &ls[i], err,
+		    sizeof(err)) == -1) {
+			for (j = 0; j < i; j++)
+				listen_close(&ls[j]);
+			fatalx("%s", err);
+		}
+	}
+	if (cf->print_port)
+		print_ports(ls, cf->nlisten);
+	for (i = 0; i < cf->nlisten; i++)
+		log_info("listening on %s", ls[i].name);
+
+	conn_opts_from(cf, &co);
+	lo.listeners = ls;
+	lo.nlisteners = cf->nlisten;
+	lo.max_children = cf->max_connections;
+	lo.serve = serve_client;
+	lo.arg = &co;
+	if (listen_loop(&lo) == -1)
+		fatal("accept loop");
+	log_info("stopped");
+	return 0;
+}
+
+/*
+ * -1: one line per listener, then stdout is closed so that a reader
+ * sees end of file; /dev/null takes fd 1 so no later socket lands there.
+ */
+static void
+print_ports(const struct listener *ls, size_t n)
+{
+	size_t	 i;
+	int	 fd;
+
+	for (i = 0; i < n; i++) {
+		if (ls[i].is_unix)
+			printf("%s\n", ls[i].name);
+		else
+			printf("%d\n", listen_port(&ls[i]));
+	}
+	if (fflush(stdout) == EOF)
+		fatal("print port");
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	if (dup2(fd, STDOUT_FILENO) == -1)
+		fatal("dup2");
+	close(fd);
+}
+
+/* Runs in each forked child, on the accepted connection. */
+static int
+serve_client(int fd, const struct listen_peer *peer, void *arg)
+{
+	struct conn_opts	 o = *(const struct conn_opts *)arg;
+
+	o.peer = peer->name;
+	log_debug("%s: connected to %s", peer->name, peer->listener->name);
+	return conn_serve(fd, fd, &o) == CONN_CLOSED ? 0 : 1;
+}
+
+/*
+ * Where -i mode may log.  Classic inetd and systemd's default make fd 2
+ * the connection itself: a log line there would corrupt the stream, so
+ * then (or when fd 2 is closed) syslog is used.
+ */
+static enum log_dest
+inetd_log_dest(void)
+{
+	struct stat	 in, err;
+
+	if (fstat(STDERR_FILENO, &err) == -1)
+		return LOG_TO_SYSLOG;
+	if (fstat(STDIN_FILENO, &in) == 0 && in.st_dev == err.st_dev &&
+	    in.st_ino == err.st_ino)
+		return LOG_TO_SYSLOG;
+	return log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR;
+}
+
+/*
+ * -i: one connection, requests on fd 0 and replies on fd 1 (one socket,
+ * or two pipes).  The peer's address is only for the log lines.
+ */
+static int
+run_inetd(const struct config *cf)
+{
+	struct sockaddr_storage	 ss;
+	struct sigaction	 sa;
+	struct conn_opts	 o;
+	socklen_t		 len = sizeof(ss);
+	char			 peer[ADDR_NAME_MAX];
+
+	log_init("sock64d", log_level_from(cf), inetd_log_dest());
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		fatal("sigaction");
+	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||
+	    fcntl(STDOUT_FILENO, F_GETFD) == -1)
+		fatalx("-i needs the connection on stdin and stdout");
+	if (getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0)
+		addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
+	else
+		snprintf(peer, sizeof(peer), "stdin");
+	conn_opts_from(cf, &o);
+	o.peer = peer;
+	log_debug("%s: connected (inetd mode)", peer);
+	return conn_serve(STDIN_FILENO, STDOUT_FILENO, &o) == CONN_CLOSED ?
+	    0 : 1;
+}

@@ -1,0 +1,144 @@
+/*
+ * sock64: small helpers shared by the daemon, the client and the tests.
+ * Number parsing for the command line (strtonum-shaped: a range and an
+ * error string, never errno games for the caller) and a monotonic clock
+ * in milliseconds for deadlines.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util.h"
+
+/*
+ * Parses a whole decimal number in [min, max].  On failure returns 0 and
+ * points *errstr at "invalid", "too small" or "too large"; on success
+ * *errstr is NULL.
+ */
+long long
+parse_num(const char *s, long long min, long long max, const char **errstr)
+{
+	long long	 n;
+	char		*end;
+
+	*errstr = NULL;
+	if (min > max || *s == '\0' || *s == ' ' || *s == '\t' || *s == '+') {
+		*errstr = "invalid";
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		*errstr = "invalid";
+		return 0;
+	}
+	if ((n == LLONG_MIN && errno == ERANGE) || n < min) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((n == LLONG_MAX && errno == ERANGE) || n > max) {
+		*errstr = "too large";
+		return 0;
+	}
+	return n;
+}
+
+/*
+ * Parses a byte count with an optional suffix: k (1024) or M (1048576).
+ * The result must lie in [min, max].  Returns 0, or -1 with *errstr set.
+ */
+int
+parse_size(const char *s, size_t min, size_t max, size_t *out,
+    const char **errstr)
+{
+	unsigned long long	 n, unit = 1;
+	char			*end;
+
+	*errstr = NULL;
+	if (*s < '0' || *s > '9') {
+		*errstr = "invalid";
+		return -1;
+	}
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno == ERANGE) {
+		*errstr = "too large";
+		return -1;
+	}
+	if (end[0] == 'k' && end[1] == '\0')
+		unit = 1024;
+	else if (end[0] == 'M' && end[1] == '\0')
+		unit = 1024 * 1024;
+	else if (end[0] != '\0') {
+		*errstr = "invalid";
+		return -1;
+	}
+	if (n > max / unit) {
+		*errstr = "too large";
+		return -1;
+	}
+	n *= unit;
+	if (n < min) {
+		*errstr = "too small";
+		return -1;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
+/* Parses a whole number of seconds in [0, max]. */
+int
+parse_seconds(const char *s, int max, int *out, const char **errstr)
+{
+	long long	 n;
+
+	n = parse_num(s, 0, max, errstr);
+	if (*errstr != NULL)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int64_t
+util_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Milliseconds left until the monotonic deadline, as a poll(2) timeout:
+ * -1 for no deadline (a deadline of 0), 0 once it has passed.
+ */
+int
+util_remaining_ms(int64_t deadline)
+{
+	int64_t	 left;
+
+	if (deadline == 0)
+		return -1;
+	left = deadline - util_now_ms();
+	if (left <= 0)
+		return 0;
+	if (left > INT_MAX)
+		return INT_MAX;
+	return (int)left;
+}
+
+int
+util_set_cloexec(int fd)
+{
+	int	 flags;
+
+	if ((flags = fcntl(fd, F_GETFD)) == -1)
+		return -1;
+	if (flags & FD_CLOEXEC)
+		return 0;
+	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}

@@ -1,0 +1,18 @@
+/*
+ * sock64: small helpers shared by the daemon, the client and the tests.
+ */
+#ifndef SOCK64_UTIL_H
+#define SOCK64_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+long long	 parse_num(const char *, long long, long long, const char **);
+int		 parse_size(const char *, size_t, size_t, size_t *,
+		    const char **);
+int		 parse_seconds(const char *, int, int *, const char **);
+int64_t		 util_now_ms(void);
+int		 util_remaining_ms(int64_t);
+int		 util_set_cloexec(int);
+
+#endif /* SOCK64_UTIL_H */
