@@ -77,11 +77,15 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 		goto out;
 	}
 	for (;;) {
-		if ((rv = conn_parse(&c)) == -1)
+		rv = conn_parse(&c);
+		/*
+		 * Send what is answered before waiting for more; replies to
+		 * earlier requests go out even when a later frame failed.
+		 */
+		if (conn_flush(&c) == -1 || rv == -1) {
+			rv = -1;
 			break;
-		/* Everything buffered is answered: send before waiting. */
-		if ((rv = conn_flush(&c)) == -1)
-			break;
+		}
 		if ((rv = conn_fill(&c)) <= 0)
 			break;
 	}

@@ -1,0 +1,170 @@
+# Shared set-up for the sock64 bats suites.
+#
+# The binaries come from the environment (make check exports SOCK64D,
+# SOCK64, FIXTURES and PYTHON3), so the suites run from any directory
+# and in VPATH builds.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+export LC_ALL=C
+: "${SOCK64D:?SOCK64D must name the sock64d binary (make check sets it)}"
+: "${SOCK64:?SOCK64 must name the sock64 binary (make check sets it)}"
+: "${PYTHON3:=python3}"
+: "${FIXTURES:=$BATS_TEST_DIRNAME/fixtures}"
+# No test may hang the suite.
+export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
+
+# daemon_start_with ARGS...: starts sock64d -1 ARGS in the background,
+# waits (at most 5 s) for every port line, and exports DAEMON_PID,
+# DAEMON_PORT (the first port) and DAEMON_PORTS (all, one per line).
+daemon_start_with() {
+	local portfile="$BATS_TEST_TMPDIR/ports" i
+	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
+	: >"$portfile"
+	"$SOCK64D" -1 "$@" >"$portfile" 2>"$DAEMON_LOG" 3>&- &
+	DAEMON_PID=$!
+	# -1 closes stdout after the last port: wait for that, not for a line.
+	for ((i = 0; i < 500; i++)); do
+		if ! daemon_alive; then
+			wait "$DAEMON_PID" || true
+			DAEMON_PID=
+			echo "sock64d did not start; its log:" >&2
+			cat "$DAEMON_LOG" >&2
+			return 1
+		fi
+		if [ -s "$portfile" ] && ! daemon_stdout_is_portfile; then
+			break
+		fi
+		sleep 0.01
+	done
+	DAEMON_PORTS=$(cat "$portfile")
+	DAEMON_PORT=$(head -n 1 "$portfile")
+	if [ -z "$DAEMON_PORT" ]; then
+		echo "sock64d printed no port within 5 s; its log:" >&2
+		cat "$DAEMON_LOG" >&2
+		return 1
+	fi
+	export DAEMON_PID DAEMON_PORT DAEMON_PORTS DAEMON_LOG
+}
+
+# daemon_start ARGS...: the usual case, one listener on 127.0.0.1:0.
+daemon_start() {
+	daemon_start_with -l 127.0.0.1:0 "$@"
+}
+
+# True while the daemon's stdout still points at the port file.
+daemon_stdout_is_portfile() {
+	[ "$(readlink "/proc/$DAEMON_PID/fd/1" 2>/dev/null)" = \
+	    "$BATS_TEST_TMPDIR/ports" ]
+}
+
+# True while the daemon runs (a zombie does not count).
+daemon_alive() {
+	local state
+	state=$(proc_state "$DAEMON_PID") || return 1
+	[ "$state" != Z ]
+}
+
+# proc_state PID: the one-letter state of a process (R, S, Z, ...).
+proc_state() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+# daemon_children: the pids of the daemon's children, one per line.
+daemon_children() {
+	local f
+	for f in /proc/"$DAEMON_PID"/task/*/children; do
+		cat "$f" 2>/dev/null
+	done | tr ' ' '\n' | sed '/^$/d'
+}
+
+# daemon_zombies: how many of the daemon's children are zombies.
+daemon_zombies() {
+	local pid n=0
+	for pid in $(daemon_children); do
+		[ "$(proc_state "$pid")" = Z ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 10 ms until it
+# succeeds; fails after SECONDS.
+wait_until() {
+	local limit=$(($1 * 100)) i
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+no_zombies() {
+	[ "$(daemon_zombies)" -eq 0 ]
+}
+
+# daemon_fds: how many descriptors the daemon has open.
+daemon_fds() {
+	ls "/proc/$DAEMON_PID/fd" | wc -l
+}
+
+# daemon_stop: SIGTERM by pid, wait, and insist on a clean exit.  Fails
+# the test if the daemon had died on its own, left zombie children, or
+# did not exit 0 within 10 s.
+daemon_stop() {
+	local status=0
+	[ -n "${DAEMON_PID:-}" ] || return 0
+	if ! daemon_alive; then
+		wait "$DAEMON_PID" || status=$?
+		DAEMON_PID=
+		echo "sock64d died unexpectedly (status $status); its log:" >&2
+		cat "$DAEMON_LOG" >&2
+		return 1
+	fi
+	if ! wait_until 2 no_zombies; then
+		echo "sock64d left zombie children:" >&2
+		daemon_children >&2
+	fi
+	local zombies
+	zombies=$(daemon_zombies)
+	kill -TERM "$DAEMON_PID"
+	if ! wait_until 10 eval '! daemon_alive'; then
+		kill -KILL "$DAEMON_PID"
+		wait "$DAEMON_PID" || true
+		DAEMON_PID=
+		echo "sock64d ignored SIGTERM for 10 s" >&2
+		return 1
+	fi
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	if [ "$status" -ne 0 ]; then
+		echo "sock64d exited with status $status on SIGTERM; its log:" >&2
+		cat "$DAEMON_LOG" >&2
+		return 1
+	fi
+	[ "$zombies" -eq 0 ]
+}
+
+# client ARGS...: the built client, pointed at the daemon.
+client() {
+	"$SOCK64" -c "127.0.0.1:$DAEMON_PORT" "$@"
+}
+
+# raw ARGS...: rawclient.py against the daemon; bytes to send on stdin.
+raw() {
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" "$@"
+}
+
+# frame PAYLOAD: a request frame as the protocol's senders write it.
+frame() {
+	printf '%-64s%s' "${#1}" "$1"
+}
+
+# header STRING: exactly 64 header bytes, STRING then space padding.
+header() {
+	printf '%-64s' "$1"
+}

@@ -1,0 +1,123 @@
+/*
+ * Unit tests for address parsing and formatting: every --listen and
+ * --connect form, each refusal, and how peers are written in logs.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <string.h>
+
+#include "addr.h"
+#include "check.h"
+
+struct good {
+	const char	*in;
+	enum addr_kind	 kind;
+	const char	*host;
+	const char	*port;
+	const char	*path;
+	const char	*canonical;
+};
+
+static const struct good goods[] = {
+	{ "127.0.0.1:8000", ADDR_TCP, "127.0.0.1", "8000", "",
+	    "127.0.0.1:8000" },
+	{ "localhost:0", ADDR_TCP, "localhost", "0", "", "localhost:0" },
+	{ "[::1]:8000", ADDR_TCP, "::1", "8000", "", "[::1]:8000" },
+	{ "[::]:65535", ADDR_TCP, "::", "65535", "", "[::]:65535" },
+	{ ":8000", ADDR_TCP, "", "8000", "", ":8000" },
+	{ "8000", ADDR_TCP, "", "8000", "", ":8000" },
+	{ "0", ADDR_TCP, "", "0", "", ":0" },
+	{ "unix:/run/sock64.sock", ADDR_UNIX, "", "", "/run/sock64.sock",
+	    "unix:/run/sock64.sock" },
+	{ "unix:relative/x", ADDR_UNIX, "", "", "relative/x",
+	    "unix:relative/x" },
+	{ "unix::8000", ADDR_UNIX, "", "", ":8000", "unix::8000" },
+};
+
+static const char *const bads[] = {
+	"", ":", "127.0.0.1:", "127.0.0.1", "host:65536", "host:-1",
+	"host:80x", "host:+80", "::1:8000", "[::1]", "[::1]8000", "[]:80",
+	"[::1:80", "unix:", "99999", "http",
+	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+};
+
+static void
+test_parse(void)
+{
+	struct addr	 a;
+	const char	*errstr;
+	char		 buf[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
+		const struct good *g = &goods[i];
+
+		CHECK(addr_parse(g->in, &a, &errstr) == 0, "'%s': %s", g->in,
+		    errstr != NULL ? errstr : "");
+		CHECK(a.kind == g->kind && strcmp(a.host, g->host) == 0 &&
+		    strcmp(a.port, g->port) == 0 &&
+		    strcmp(a.path, g->path) == 0,
+		    "'%s' gave host '%s' port '%s' path '%s'", g->in, a.host,
+		    a.port, a.path);
+		addr_describe(&a, buf, sizeof(buf));
+		CHECK(strcmp(buf, g->canonical) == 0, "'%s' described as '%s'",
+		    g->in, buf);
+	}
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		errstr = NULL;
+		CHECK(addr_parse(bads[i], &a, &errstr) == -1 && errstr != NULL,
+		    "'%s' was accepted", bads[i]);
+	}
+}
+
+static void
+test_format(void)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_un	 sun;
+	char			 buf[256];
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(8000);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	addr_format((struct sockaddr *)&sin, sizeof(sin), buf, sizeof(buf));
+	CHECK(strcmp(buf, "127.0.0.1:8000") == 0, "ipv4: %s", buf);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(443);
+	inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
+	addr_format((struct sockaddr *)&sin6, sizeof(sin6), buf, sizeof(buf));
+	CHECK(strcmp(buf, "[::1]:443") == 0, "ipv6: %s", buf);
+
+	/* A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d. */
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &sin6.sin6_addr);
+	addr_format((struct sockaddr *)&sin6, sizeof(sin6), buf, sizeof(buf));
+	CHECK(strcmp(buf, "192.0.2.7:443") == 0, "v4-mapped: %s", buf);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	addr_format((struct sockaddr *)&sun, sizeof(sa_family_t), buf,
+	    sizeof(buf));
+	CHECK(strcmp(buf, "unix") == 0, "unnamed unix: %s", buf);
+	memcpy(sun.sun_path, "/tmp/s", sizeof("/tmp/s"));
+	addr_format((struct sockaddr *)&sun, sizeof(sun), buf, sizeof(buf));
+	CHECK(strcmp(buf, "unix:/tmp/s") == 0, "unix: %s", buf);
+}
+
+int
+main(void)
+{
+	test_parse();
+	test_format();
+	return check_exit("addr_test");
+}
