@@ -24,6 +24,9 @@
 
 #define CONN_RBUF_SIZE	(64 * 1024)
 #define CONN_WBUF_SIZE	(64 * 1024)
+/* After a refusal, how long and how much unread input to drain. */
+#define CONN_LINGER_MS		1000
+#define CONN_LINGER_BYTES	(1024 * 1024)
 
 struct conn {
 	int			 rfd;
@@ -31,6 +34,7 @@ struct conn {
 	const struct conn_opts	*opts;
 	struct frame_decoder	 dec;
 	int			 in_payload;	/* header done, payload due */
+	int			 refused;	/* input may be left unread */
 	unsigned long		 seq;		/* requests answered */
 	int64_t			 frame_deadline;
 	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
@@ -90,6 +94,8 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 			break;
 	}
  out:
+	if (rv == -1 && c.refused)
+		io_linger(rfd, wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
 	free(c.rbuf);
 	free(c.wbuf);
 	free(c.big);
@@ -159,10 +165,12 @@ conn_header(struct conn *c)
 		c->in_payload = 1;
 		return 1;
 	case FRAME_MALFORMED:
+		c->refused = 1;
 		log_warnx("%s: malformed header (byte %u is 0x%02x)", o->peer,
 		    c->dec.pos, c->dec.bad);
 		return -1;
 	case FRAME_TOO_LONG:
+		c->refused = 1;
 		if (c->dec.overflow)
 			log_warnx("%s: message too large (length does not fit "
 			    "in %zu bytes > %zu)", o->peer, sizeof(size_t),
@@ -187,8 +195,10 @@ conn_answer(struct conn *c, const unsigned char *data, size_t len)
 	req.len = len;
 	req.seq = ++c->seq;
 	log_debug("%s: request %lu, %zu bytes", c->opts->peer, req.seq, len);
-	if (h->serve(h->arg, &req, &rep) == -1)
+	if (h->serve(h->arg, &req, &rep) == -1) {
+		c->refused = 1;
 		return -1;
+	}
 	return conn_queue(c, rep.data, rep.len);
 }
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -143,4 +145,30 @@ io_write_all(int fd, const void *buf, size_t len, int64_t deadline)
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
 	return io_writev_all(fd, &iov, 1, deadline);
+}
+
+/*
+ * Closing a socket with unread input makes TCP send a reset, and a reset
+ * can destroy replies the peer has not read yet.  So after an error:
+ * half-close, then read and discard what the peer still sends, for at
+ * most ms milliseconds and max bytes.  A pipe needs none of this, and
+ * shutdown(2) failing on it ends the call at once.
+ */
+void
+io_linger(int rfd, int wfd, int ms, size_t max)
+{
+	unsigned char	 buf[16384];
+	int64_t		 deadline;
+	size_t		 total = 0;
+	ssize_t		 n;
+
+	if (shutdown(wfd, SHUT_WR) == -1)
+		return;
+	deadline = util_now_ms() + ms;
+	while (total < max) {
+		n = io_read(rfd, buf, sizeof(buf), deadline);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
 }

@@ -168,3 +168,12 @@ frame() {
 header() {
 	printf '%-64s' "$1"
 }
+
+# wait_pids PID...: waits for each; fails if any of them failed.
+wait_pids() {
+	local pid rc=0
+	for pid in "$@"; do
+		wait "$pid" || rc=1
+	done
+	return "$rc"
+}
