@@ -44,8 +44,8 @@ static const char *const bads[] = {
 	"", ":", "127.0.0.1:", "127.0.0.1", "host:65536", "host:-1",
 	"host:80x", "host:+80", "::1:8000", "[::1]", "[::1]8000", "[]:80",
 	"[::1:80", "unix:", "99999", "http",
-	"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	("unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 };
 
 static void

@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# The daemon's processes: children per client, reaping, descriptors,
+# and stopping on signals without leaving anything behind.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	daemon_stop
+	local pid
+	for pid in ${HELD_PIDS[@]+"${HELD_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" || true
+	done
+}
+
+# hold_connections N: N clients that send half a frame and wait; returns
+# once the daemon has a child for each.
+hold_connections() {
+	local i
+	HELD_PIDS=()
+	for ((i = 0; i < $1; i++)); do
+		{ header 13; printf 'Hel'; } |
+		    raw --no-shutdown --timeout 20 >"$BATS_TEST_TMPDIR/held.$i" &
+		HELD_PIDS+=($!)
+	done
+	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq '"$1"' ]'
+}
+
+# stop_and_check SIGNAL: the daemon stops on SIGNAL with status 0, its
+# children are gone, and every held client saw its connection closed.
+stop_and_check() {
+	local children pid status=0
+	children=$(daemon_children)
+	[ -n "$children" ]
+	kill "-$1" "$DAEMON_PID"
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	for pid in $children; do
+		[ ! -e "/proc/$pid" ] || { echo "child $pid survived" >&2; return 1; }
+	done
+	wait_pids "${HELD_PIDS[@]}"
+	HELD_PIDS=()
+}
+
+@test "SIGTERM stops the daemon with status 0, and no child survives it" {
+	daemon_start
+	hold_connections 3
+	stop_and_check TERM
+	run -0 grep "info: stopped" "$DAEMON_LOG"
+}
+
+@test "SIGINT stops the daemon like SIGTERM" {
+	daemon_start
+	hold_connections 2
+	stop_and_check INT
+}
+
+@test "SIGHUP does not stop the daemon" {
+	daemon_start
+	kill -HUP "$DAEMON_PID"
+	wait_until 5 grep -q "SIGHUP ignored" "$DAEMON_LOG"
+	run -0 client "still here"
+	assert_output "still here"
+}
+
+@test "each client is served by a child that holds no listening socket" {
+	local sock="$BATS_TEST_TMPDIR/l.sock"
+	daemon_start_with -l 127.0.0.1:0 -l "unix:$sock"
+	hold_connections 1
+	local child fd sockets=0
+	child=$(daemon_children)
+	for fd in /proc/"$child"/fd/*; do
+		[[ "$(readlink "$fd")" == socket:* ]] && sockets=$((sockets + 1))
+	done
+	assert_equal "$sockets" 1
+}
+
+@test "every socket the daemon opens is close-on-exec" {
+	daemon_start_with -l 127.0.0.1:0 -l "unix:$BATS_TEST_TMPDIR/x.sock"
+	hold_connections 1
+	local pid fd flags
+	for pid in "$DAEMON_PID" $(daemon_children); do
+		for fd in /proc/"$pid"/fd/*; do
+			# Descriptors inherited from the caller are not ours.
+			[[ "$(readlink "$fd")" == socket:* ]] || continue
+			fd=${fd##*/}
+			flags=$(awk '/^flags:/ { print $2 }' "/proc/$pid/fdinfo/$fd")
+			# O_CLOEXEC is 02000000 in the octal flags.
+			(( (8#$flags & 8#2000000) != 0 )) ||
+			    { echo "pid $pid fd $fd lacks FD_CLOEXEC" >&2; return 1; }
+		done
+	done
+}
+
+@test "1000 sequential connections leave no zombie and no extra descriptor" {
+	daemon_start
+	run -0 client warm-up
+	local before i
+	before=$(daemon_fds)
+	for ((i = 0; i < 1000; i++)); do
+		client "n$i" >/dev/null || { echo "connection $i failed" >&2; return 1; }
+	done
+	wait_until 5 no_zombies
+	wait_until 5 eval '[ -z "$(daemon_children)" ]'
+	assert_equal "$(daemon_fds)" "$before"
+}
+
+@test "a client that vanishes mid-frame costs the daemon nothing" {
+	daemon_start
+	local i
+	for ((i = 0; i < 20; i++)); do
+		{ header 1000; printf 'partial'; } | raw --timeout 1 >/dev/null || true
+	done
+	wait_until 5 eval '[ -z "$(daemon_children)" ]'
+	run -0 client after
+	assert_output after
+}
