@@ -19,9 +19,12 @@ teardown() {
 hold_connections() {
 	local i
 	HELD_PIDS=()
+	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half-frame"
 	for ((i = 0; i < $1; i++)); do
-		{ header 13; printf 'Hel'; } |
-		    raw --no-shutdown --timeout 20 >"$BATS_TEST_TMPDIR/held.$i" &
+		# Started directly, so that $! is the client and not a subshell.
+		"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" \
+		    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half-frame" \
+		    >"$BATS_TEST_TMPDIR/held.$i" &
 		HELD_PIDS+=($!)
 	done
 	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq '"$1"' ]'
@@ -116,4 +119,20 @@ stop_and_check() {
 	wait_until 5 eval '[ -z "$(daemon_children)" ]'
 	run -0 client after
 	assert_output after
+}
+
+@test "-c caps the children: a client over the cap waits, then is served" {
+	daemon_start -c 1
+	hold_connections 1
+	client -t 10 queued >"$BATS_TEST_TMPDIR/queued" &
+	local queued=$!
+	# While the first client holds the only slot, no second child starts.
+	! wait_until 1 eval '[ "$(daemon_children | wc -l)" -gt 1 ]'
+	[ ! -s "$BATS_TEST_TMPDIR/queued" ]
+	kill "${HELD_PIDS[0]}"
+	wait "${HELD_PIDS[0]}" || true
+	HELD_PIDS=()
+	wait "$queued"
+	run -0 cat "$BATS_TEST_TMPDIR/queued"
+	assert_output queued
 }
