@@ -51,8 +51,12 @@ static int	conn_header(struct conn *);
 static int	conn_answer(struct conn *, const unsigned char *, size_t);
 static int	conn_queue(struct conn *, const void *, size_t);
 static int	conn_flush(struct conn *);
+static int	conn_write(struct conn *, struct iovec *, int);
+static int	conn_stopping(const struct conn *);
 static int	conn_fill(struct conn *);
 static int	conn_read_big(struct conn *, size_t);
+static int	conn_read_failed(struct conn *, ssize_t, size_t, size_t);
+static int64_t	conn_read_deadline(const struct conn *);
 static void	conn_frame_started(struct conn *);
 static void	conn_next_frame(struct conn *);
 static int	conn_at_boundary(const struct conn *);
@@ -88,6 +92,10 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 		 */
 		if (conn_flush(&c) == -1 || rv == -1) {
 			rv = -1;
+			break;
+		}
+		if (conn_stopping(&c)) {
+			rv = 0;
 			break;
 		}
 		if ((rv = conn_fill(&c)) <= 0)
@@ -228,26 +236,39 @@ conn_queue(struct conn *c, const void *data, size_t len)
 	iov[2].iov_base = (void *)(uintptr_t)data;
 	iov[2].iov_len = len;
 	c->wlen = 0;
-	if (io_writev_all(c->wfd, iov, 3, 0) == -1) {
-		log_warn("%s: write", c->opts->peer);
-		return -1;
-	}
-	return 0;
+	return conn_write(c, iov, 3);
 }
 
 static int
 conn_flush(struct conn *c)
 {
-	size_t	 len = c->wlen;
+	struct iovec	 iov;
 
-	if (len == 0)
+	if (c->wlen == 0)
 		return 0;
+	iov.iov_base = c->wbuf;
+	iov.iov_len = c->wlen;
 	c->wlen = 0;
-	if (io_write_all(c->wfd, c->wbuf, len, 0) == -1) {
-		log_warn("%s: write", c->opts->peer);
-		return -1;
-	}
-	return 0;
+	return conn_write(c, &iov, 1);
+}
+
+/* Writes replies out; a peer that stops reading meets --write-timeout. */
+static int
+conn_write(struct conn *c, struct iovec *iov, int cnt)
+{
+	const struct conn_opts	*o = c->opts;
+
+	if (io_writev_all(c->wfd, iov, cnt, 0, o->write_timeout * 1000) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		log_warnx("%s: write timeout (no reply byte taken for %d s)",
+		    o->peer, o->write_timeout);
+	else if (errno == EPIPE || errno == ECONNRESET)
+		log_info("%s: closed by the peer before its replies were "
+		    "written", o->peer);
+	else
+		log_warn("%s: write", o->peer);
+	return -1;
 }
 
 /*
@@ -259,42 +280,69 @@ static int
 conn_fill(struct conn *c)
 {
 	const struct conn_opts	*o = c->opts;
-	int64_t			 deadline = 0;
 	ssize_t			 n;
 
-	if (!conn_at_boundary(c))
-		deadline = c->frame_deadline;
-	else if (o->idle_timeout > 0)
-		deadline = util_now_ms() + (int64_t)o->idle_timeout * 1000;
 	n = io_read(c->rfd, c->rbuf + c->rend, CONN_RBUF_SIZE - c->rend,
-	    deadline);
+	    conn_read_deadline(c));
 	if (n > 0) {
 		c->rend += (size_t)n;
 		return 1;
 	}
-	if (n == -1 && errno == ETIMEDOUT) {
-		if (conn_at_boundary(c))
-			log_debug("%s: idle timeout", o->peer);
-		else
-			log_warnx("%s: frame timeout", o->peer);
-		return -1;
-	}
-	if (n == -1) {
-		log_warn("%s: read", o->peer);
-		return -1;
-	}
-	if (conn_at_boundary(c)) {
+	if (n == 0 && conn_at_boundary(c)) {
 		log_debug("%s: closed after %lu requests", o->peer, c->seq);
 		return 0;
 	}
-	if (c->in_payload)
+	return conn_read_failed(c, n, c->rend - c->rpos, c->dec.length);
+}
+
+/*
+ * Says why input ended early (n is read's result: 0 or -1) and gives
+ * the loop's verdict: 0 for a stop we asked for, -1 otherwise.  have
+ * and len count the payload bytes when a payload was due.
+ */
+static int
+conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
+{
+	const char	*peer = c->opts->peer;
+
+	if (conn_stopping(c)) {
+		/* SIGTERM ended our input: not the peer's fault. */
+		if (!conn_at_boundary(c))
+			log_info("%s: shutting down, a partial request is "
+			    "dropped", peer);
+		return 0;
+	}
+	if (n == -1 && errno == ETIMEDOUT) {
+		if (conn_at_boundary(c))
+			log_debug("%s: idle timeout", peer);
+		else
+			log_warnx("%s: frame timeout", peer);
+	} else if (n == -1)
+		log_warn("%s: read", peer);
+	else if (c->in_payload)
 		log_warnx("%s: truncated frame (end of input after %zu of "
-		    "%zu payload bytes)", o->peer, c->rend - c->rpos,
-		    c->dec.length);
+		    "%zu payload bytes)", peer, have, len);
 	else
 		log_warnx("%s: truncated frame (end of input after %u of "
-		    "%d header bytes)", o->peer, c->dec.pos, FRAME_HEADER_LEN);
+		    "%d header bytes)", peer, c->dec.pos, FRAME_HEADER_LEN);
 	return -1;
+}
+
+/*
+ * When the next read must give up: between frames, --idle-timeout from
+ * now; inside a frame, the frame's deadline, or with no --frame-timeout
+ * the idle limit again, so that a stalled frame never waits forever.
+ */
+static int64_t
+conn_read_deadline(const struct conn *c)
+{
+	int	 idle = c->opts->idle_timeout;
+
+	if (!conn_at_boundary(c) && c->frame_deadline != 0)
+		return c->frame_deadline;
+	if (idle > 0)
+		return util_now_ms() + (int64_t)idle * 1000;
+	return 0;
 }
 
 /*
@@ -307,7 +355,8 @@ conn_read_big(struct conn *c, size_t len)
 {
 	const struct conn_opts	*o = c->opts;
 	unsigned char		*p;
-	size_t			 have, got;
+	size_t			 have;
+	ssize_t			 n;
 
 	if (len > c->bigcap) {
 		if ((p = realloc(c->big, len)) == NULL) {
@@ -320,16 +369,12 @@ conn_read_big(struct conn *c, size_t len)
 	have = c->rend - c->rpos;
 	memcpy(c->big, c->rbuf + c->rpos, have);
 	c->rpos = c->rend = 0;
-	if (io_read_full(c->rfd, c->big + have, len - have, c->frame_deadline,
-	    &got) == -1) {
-		if (errno == 0)
-			log_warnx("%s: truncated frame (end of input after %zu "
-			    "of %zu payload bytes)", o->peer, have + got, len);
-		else if (errno == ETIMEDOUT)
-			log_warnx("%s: frame timeout", o->peer);
-		else
-			log_warn("%s: read", o->peer);
-		return -1;
+	while (have < len) {
+		n = io_read(c->rfd, c->big + have, len - have,
+		    conn_read_deadline(c));
+		if (n <= 0)
+			return conn_read_failed(c, n, have, len);
+		have += (size_t)n;
 	}
 	if (conn_answer(c, c->big, len) == -1)
 		return -1;
@@ -351,6 +396,12 @@ conn_next_frame(struct conn *c)
 	frame_decoder_init(&c->dec, c->opts->max_message);
 	c->in_payload = 0;
 	c->frame_deadline = 0;
+}
+
+static int
+conn_stopping(const struct conn *c)
+{
+	return c->opts->stop != NULL && *c->opts->stop;
 }
 
 static int

@@ -6,6 +6,7 @@
 #ifndef SOCK64_CONN_H
 #define SOCK64_CONN_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct conn_request {
@@ -35,12 +36,16 @@ struct conn_opts {
 	size_t				 max_message;
 	int				 idle_timeout;	/* s; 0: none */
 	int				 frame_timeout;	/* s; 0: none */
+	int				 write_timeout;	/* s; 0: none */
 	const char			*peer;		/* for log lines */
 	const struct conn_handler	*handler;
+	/* Once set (by SIGTERM), answer what is buffered and stop. */
+	const volatile sig_atomic_t	*stop;
 };
 
 enum conn_result {
-	CONN_CLOSED,		/* the peer closed at a frame boundary */
+	CONN_CLOSED,		/* the peer closed at a frame boundary, or
+				   *stop was set */
 	CONN_FAILED		/* protocol error, timeout or I/O error */
 };
 

@@ -22,30 +22,31 @@
 #endif
 
 /*
- * Waits until fd is ready for events or the deadline passes.  Returns 0
- * when ready (including error and hang-up, which the next read or write
- * reports), -1 with errno ETIMEDOUT or poll's error.
+ * Waits until fd is ready for events, for at most ms milliseconds (-1:
+ * no limit).  Returns 0 when ready (including error and hang-up, which
+ * the next read or write reports), -1 with errno ETIMEDOUT or poll's.
  */
-int
-io_wait(int fd, short events, int64_t deadline)
+static int
+io_poll(int fd, short events, int ms)
 {
 	struct pollfd	 pfd;
 	int		 n;
 
 	pfd.fd = fd;
 	pfd.events = events;
-	for (;;) {
-		pfd.revents = 0;
-		n = poll(&pfd, 1, util_remaining_ms(deadline));
-		if (n > 0)
-			return 0;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
+	pfd.revents = 0;
+	while ((n = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		continue;
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0 ? 0 : -1;
+}
+
+/* Waits until fd is ready for events or the deadline (0: none) passes. */
+int
+io_wait(int fd, short events, int64_t deadline)
+{
+	return io_poll(fd, events, util_remaining_ms(deadline));
 }
 
 /*
@@ -100,13 +101,18 @@ io_read_full(int fd, void *buf, size_t len, int64_t deadline, size_t *got)
 
 /*
  * Writes every byte of iov[0..cnt), advancing the vector in place over
- * short writes.  Returns 0, or -1 with errno (EPIPE: the peer closed).
+ * short writes.  On a non-blocking descriptor, waits for room at most
+ * until the deadline (0: none) and at most progress_ms without any byte
+ * going out (0: no limit).  Returns 0, or -1 with errno (EPIPE: the
+ * peer closed; ETIMEDOUT: a limit passed).
  */
 int
-io_writev_all(int fd, struct iovec *iov, int cnt, int64_t deadline)
+io_writev_all(int fd, struct iovec *iov, int cnt, int64_t deadline,
+    int progress_ms)
 {
 	ssize_t	 n;
 	size_t	 left;
+	int	 ms;
 
 	while (cnt > 0 && iov->iov_len == 0) {
 		iov++;
@@ -119,7 +125,10 @@ io_writev_all(int fd, struct iovec *iov, int cnt, int64_t deadline)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return -1;
-			if (io_wait(fd, POLLOUT, deadline) == -1)
+			ms = util_remaining_ms(deadline);
+			if (progress_ms > 0 && (ms == -1 || ms > progress_ms))
+				ms = progress_ms;
+			if (io_poll(fd, POLLOUT, ms) == -1)
 				return -1;
 			continue;
 		}
@@ -138,13 +147,14 @@ io_writev_all(int fd, struct iovec *iov, int cnt, int64_t deadline)
 }
 
 int
-io_write_all(int fd, const void *buf, size_t len, int64_t deadline)
+io_write_all(int fd, const void *buf, size_t len, int64_t deadline,
+    int progress_ms)
 {
 	struct iovec	 iov;
 
 	iov.iov_base = (void *)(uintptr_t)buf;
 	iov.iov_len = len;
-	return io_writev_all(fd, &iov, 1, deadline);
+	return io_writev_all(fd, &iov, 1, deadline, progress_ms);
 }
 
 /*

@@ -35,9 +35,17 @@
 #define LISTEN_PAUSE_MS		100
 #define LISTEN_WARN_EVERY_MS	10000
 
+/* A child and whom it serves, for the log line when it dies badly. */
+struct child {
+	pid_t				 pid;
+	const struct listener		*listener;
+	socklen_t			 addrlen;
+	struct sockaddr_storage		 addr;
+};
+
 struct loop {
 	const struct listen_opts	*opts;
-	pid_t				*pids;
+	struct child			*children;
 	size_t				 nchildren;
 	int64_t				 paused_until;
 	int64_t				 warned_at;
@@ -55,14 +63,15 @@ static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *);
 static void	loop_accept(struct loop *, const struct listener *);
-static void	loop_pause(struct loop *, const char *, int);
-static void	loop_spawn(struct loop *, const struct listener *, int,
+static void	loop_pause(struct loop *, const char *, const char *, int);
+static int	loop_spawn(struct loop *, const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t);
 static void	loop_child(const struct loop *, const struct listener *,
 		    int, const struct sockaddr_storage *, socklen_t)
 		    __attribute__((noreturn));
 static void	loop_reap(struct loop *);
-static void	loop_forget(struct loop *, pid_t);
+static struct child	*loop_find(struct loop *, pid_t);
+static void	loop_child_name(const struct child *, char *, size_t);
 static void	loop_stop(struct loop *);
 
 /*
@@ -240,8 +249,13 @@ listen_unix_is_stale(const struct sockaddr_un *sun)
 
 	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+	/* Non-blocking: a live server with a full backlog must not hang us. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		if (fd != -1)
+			close(fd);
 		return 0;
+	}
 	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == -1 &&
 	    errno == ECONNREFUSED;
 	close(fd);
@@ -302,7 +316,8 @@ listen_loop(const struct listen_opts *o)
 
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
-	if ((lp.pids = calloc(o->max_children, sizeof(*lp.pids))) == NULL)
+	lp.children = calloc(o->max_children, sizeof(*lp.children));
+	if (lp.children == NULL)
 		return -1;
 	for (;;) {
 		if (sig_got_chld) {
@@ -323,7 +338,7 @@ listen_loop(const struct listen_opts *o)
 				loop_accept(&lp, &o->listeners[i]);
 	}
 	loop_stop(&lp);
-	free(lp.pids);
+	free(lp.children);
 	return 0;
 }
 
@@ -357,10 +372,8 @@ loop_wait(struct loop *lp)
 		}
 	}
 	n = pselect(maxfd + 1, &rfds, NULL, NULL, tsp, &o->wait_mask);
-	if (n == -1 && errno != EINTR) {
-		log_warn("pselect");
-		loop_pause(lp, NULL, 0);
-	}
+	if (n == -1 && errno != EINTR)
+		loop_pause(lp, "pselect", "", errno);
 	/* After EINTR or a time-out the set is not looked at. */
 	return n > 0 ? n : 0;
 }
@@ -377,7 +390,9 @@ loop_accept(struct loop *lp, const struct listener *l)
 		len = sizeof(ss);
 		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
 		if (fd != -1) {
-			loop_spawn(lp, l, fd, &ss, len);
+			/* After a failed fork, leave the rest in the backlog. */
+			if (loop_spawn(lp, l, fd, &ss, len) == -1)
+				return;
 			continue;
 		}
 		switch (errno) {
@@ -392,47 +407,55 @@ loop_accept(struct loop *lp, const struct listener *l)
 			continue;
 		default:
 			/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unknown. */
-			loop_pause(lp, l->name, errno);
+			loop_pause(lp, "accept on ", l->name, errno);
 			return;
 		}
 	}
 }
 
 /*
- * Stops watching the listeners for a moment after a resource shortage,
- * warning at most once every LISTEN_WARN_EVERY_MS.
+ * Stops watching the listeners for a moment after a resource shortage
+ * (or until a child exits and frees what it held), warning "WHAT OBJ:
+ * strerror" at most once every LISTEN_WARN_EVERY_MS.
  */
 static void
-loop_pause(struct loop *lp, const char *what, int err)
+loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 {
 	int64_t	 now = util_now_ms();
 
 	lp->paused_until = now + LISTEN_PAUSE_MS;
-	if (what == NULL)
-		return;
 	if (lp->warned_at != 0 && now - lp->warned_at < LISTEN_WARN_EVERY_MS)
 		return;
 	lp->warned_at = now;
 	errno = err;
-	log_warn("accept on %s (pausing accepts briefly)", what);
+	log_warn("%s%s (pausing accepts briefly)", what, obj);
 }
 
-static void
+/*
+ * Forks a child for the accepted fd.  Returns -1 if fork failed: that
+ * client is closed and accepting pauses, so the backlog waits.
+ */
+static int
 loop_spawn(struct loop *lp, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len)
 {
-	pid_t	 pid;
+	struct child	*ch;
+	pid_t		 pid;
 
 	if ((pid = fork()) == -1) {
-		log_warn("fork");
 		close(fd);
-		loop_pause(lp, NULL, 0);
-		return;
+		loop_pause(lp, "fork", "", errno);
+		return -1;
 	}
 	if (pid == 0)
 		loop_child(lp, l, fd, ss, len);
-	lp->pids[lp->nchildren++] = pid;
+	ch = &lp->children[lp->nchildren++];
+	ch->pid = pid;
+	ch->listener = l;
+	ch->addrlen = len;
+	memcpy(&ch->addr, ss, len);
 	close(fd);
+	return 0;
 }
 
 /*
@@ -450,15 +473,15 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
-	if (sig_reset_child(&o->wait_mask) == -1 ||
-	    util_set_cloexec(fd) == -1) {
+	/*
+	 * Non-blocking, so that a peer which stops reading cannot hold a
+	 * write past --write-timeout; the connection loop polls for room.
+	 */
+	if (sig_child_setup(&o->wait_mask, fd, fd) == -1 ||
+	    util_set_cloexec(fd) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
 		log_warn("child set-up");
 		_exit(1);
 	}
-	/* BSD accept(2) copies O_NONBLOCK from the listener; Linux does not. */
-#ifndef __linux__
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-#endif
 	if (!l->is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	peer.listener = l;
@@ -472,59 +495,97 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 	_exit(o->serve(fd, &peer, o->arg));
 }
 
-/* Collects every child that has exited; logs the ones that died badly. */
+/*
+ * Collects every child that has exited; logs the ones that died badly.
+ * A child that exits frees descriptors, so a pause in accepting ends.
+ */
 static void
 loop_reap(struct loop *lp)
 {
-	pid_t	 pid;
-	int	 status;
+	struct child	*ch;
+	char		 peer[ADDR_NAME_MAX];
+	pid_t		 pid;
+	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		loop_forget(lp, pid);
-		if (WIFSIGNALED(status))
-			log_warnx("child %ld killed by signal %d", (long)pid,
-			    WTERMSIG(status));
-		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			log_debug("child %ld exited with status %d",
+		lp->paused_until = 0;
+		if ((ch = loop_find(lp, pid)) == NULL)
+			continue;
+		if (WIFSIGNALED(status)) {
+			loop_child_name(ch, peer, sizeof(peer));
+			log_warnx("%s: child %ld killed by signal %d", peer,
+			    (long)pid, WTERMSIG(status));
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+		    log_get_level() >= LOG_LEVEL_DEBUG) {
+			loop_child_name(ch, peer, sizeof(peer));
+			log_debug("%s: child %ld exited with status %d", peer,
 			    (long)pid, WEXITSTATUS(status));
+		}
+		*ch = lp->children[--lp->nchildren];
 	}
 }
 
-static void
-loop_forget(struct loop *lp, pid_t pid)
+static struct child *
+loop_find(struct loop *lp, pid_t pid)
 {
 	size_t	 i;
 
 	for (i = 0; i < lp->nchildren; i++)
-		if (lp->pids[i] == pid) {
-			lp->pids[i] = lp->pids[--lp->nchildren];
-			return;
-		}
+		if (lp->children[i].pid == pid)
+			return &lp->children[i];
+	return NULL;
+}
+
+static void
+loop_child_name(const struct child *ch, char *buf, size_t size)
+{
+	if (ch->listener->is_unix)
+		snprintf(buf, size, "%s", ch->listener->name);
+	else
+		addr_format((const struct sockaddr *)&ch->addr, ch->addrlen,
+		    buf, size);
 }
 
 /*
- * Shutdown: no new clients, SIGTERM to every child, and wait for each
- * so that none is left behind unreaped.
+ * Shutdown: no new clients; SIGTERM to every child, which finishes the
+ * reply in flight and exits; after the grace period, SIGKILL to those
+ * left.  Every child is reaped before we return.
  */
 static void
 loop_stop(struct loop *lp)
 {
 	const struct listen_opts	*o = lp->opts;
+	struct timespec			 ts;
+	int64_t				 deadline;
 	size_t				 i;
-	pid_t				 pid;
-	int				 status;
+	int				 killed = 0, left;
 
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
+	if (lp->nchildren > 0)
+		log_info("stopping: waiting up to %d s for %zu connections",
+		    o->grace, lp->nchildren);
 	for (i = 0; i < lp->nchildren; i++)
-		kill(lp->pids[i], SIGTERM);
-	while (lp->nchildren > 0) {
-		pid = waitpid(-1, &status, 0);
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
+		kill(lp->children[i].pid, SIGTERM);
+	deadline = util_now_ms() + (int64_t)o->grace * 1000;
+	for (;;) {
+		sig_got_chld = 0;
+		loop_reap(lp);
+		if (lp->nchildren == 0)
 			break;
+		left = util_remaining_ms(deadline);
+		if (left == 0 && !killed) {
+			log_warnx("%zu connections still open after %d s: "
+			    "killing them", lp->nchildren, o->grace);
+			for (i = 0; i < lp->nchildren; i++)
+				kill(lp->children[i].pid, SIGKILL);
+			killed = 1;
 		}
-		loop_forget(lp, pid);
+		if (killed)
+			left = 1000;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		/* Returns early, with EINTR, when SIGCHLD arrives. */
+		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
 	}
 }

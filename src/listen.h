@@ -31,6 +31,7 @@ struct listen_opts {
 	struct listener		*listeners;
 	size_t			 nlisteners;
 	size_t			 max_children;
+	int			 grace;		/* s: SIGTERM to SIGKILL */
 	sigset_t		 wait_mask;	/* while waiting; children */
 	/* Runs in the child; its return value is the exit status. */
 	int			(*serve)(int, const struct listen_peer *,

@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include "sig.h"
 
@@ -19,7 +22,12 @@ volatile sig_atomic_t	 sig_got_hup;
 static const int	 sig_trapped[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 #define SIG_NTRAPPED	(sizeof(sig_trapped) / sizeof(sig_trapped[0]))
 
+/* In a child: the connection whose input SIGTERM stops (write-once). */
+static int		 sig_stop_rfd = -1;
+static int		 sig_stop_wfd = -1;
+
 static void	sig_handler(int);
+static void	sig_child_term(int);
 
 static void
 sig_handler(int signo)
@@ -70,21 +78,54 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
 }
 
 /*
- * In a forked child: default dispositions for the trapped signals and
- * the given mask.  SIGPIPE stays ignored, so a peer that goes away is
- * an EPIPE to log, not a silent death.
+ * SIGTERM or SIGINT in a child: finish the reply in flight, read nothing
+ * more.  shutdown(2) and close(2) are async-signal-safe, and a read that
+ * is blocked, or about to block, then sees end of input at once; so the
+ * connection loop cannot sleep through the signal.  A pipe cannot be
+ * shut down, so it is closed instead, unless it is also the output.
+ */
+static void
+sig_child_term(int signo)
+{
+	int	 saved = errno;
+
+	(void)signo;
+	sig_got_term = 1;
+	if (sig_stop_rfd != -1 && shutdown(sig_stop_rfd, SHUT_RD) == -1 &&
+	    sig_stop_rfd != sig_stop_wfd)
+		close(sig_stop_rfd);
+	sig_stop_rfd = -1;
+	errno = saved;
+}
+
+/*
+ * Set-up for a process serving one connection (a forked child, or -i
+ * mode): SIGTERM and SIGINT stop it gracefully (sig_got_term is set and
+ * reading from rfd ends), SIGCHLD and SIGHUP get their defaults, and
+ * the signal mask becomes `mask`.  SIGPIPE stays ignored, so a peer
+ * that goes away is an EPIPE to log, not a silent death.
  */
 int
-sig_reset_child(const sigset_t *mask)
+sig_child_setup(const sigset_t *mask, int rfd, int wfd)
 {
 	struct sigaction	 sa;
-	size_t			 i;
 
+	sig_stop_rfd = rfd;
+	sig_stop_wfd = wfd;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;
 	sa.sa_handler = SIG_DFL;
-	for (i = 0; i < SIG_NTRAPPED; i++)
-		if (sigaction(sig_trapped[i], &sa, NULL) == -1)
-			return -1;
+	if (sigaction(SIGCHLD, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = sig_child_term;
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
 	return sigprocmask(SIG_SETMASK, mask, NULL);
 }

@@ -12,6 +12,6 @@ extern volatile sig_atomic_t	 sig_got_term;
 extern volatile sig_atomic_t	 sig_got_hup;
 
 int	sig_setup(sigset_t *, sigset_t *);
-int	sig_reset_child(const sigset_t *);
+int	sig_child_setup(const sigset_t *, int, int);
 
 #endif /* SOCK64_SIG_H */

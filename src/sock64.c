@@ -330,7 +330,7 @@ client_exchange(struct client *cl, const void *msg, size_t len)
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = (void *)(uintptr_t)msg;
 	iov[1].iov_len = len;
-	if (io_writev_all(cl->fd, iov, 2, cl->deadline) == -1)
+	if (io_writev_all(cl->fd, iov, 2, cl->deadline, 0) == -1)
 		die_io(cl, "before replying");
 
 	if (io_read_full(cl->fd, hdr, sizeof(hdr), cl->deadline, &got) == -1)

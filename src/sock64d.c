@@ -39,14 +39,18 @@ struct config {
 	size_t		 max_message;
 	int		 idle_timeout;
 	int		 frame_timeout;
+	int		 write_timeout;
+	int		 grace;
 	int		 print_port;
 	int		 inetd;
 	int		 verbosity;
 };
 
 enum {
-	OPT_IDLE_TIMEOUT = 256,
-	OPT_FRAME_TIMEOUT
+	OPT_FRAME_TIMEOUT = 256,
+	OPT_GRACE,
+	OPT_IDLE_TIMEOUT,
+	OPT_WRITE_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -55,6 +59,7 @@ static const struct option long_options[] = {
 	{ "max-connections",	required_argument,	NULL, 'c' },
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
+	{ "grace",		required_argument,	NULL, OPT_GRACE },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "idle-timeout",	required_argument,	NULL,
 	    OPT_IDLE_TIMEOUT },
@@ -64,6 +69,8 @@ static const struct option long_options[] = {
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, 'V' },
+	{ "write-timeout",	required_argument,	NULL,
+	    OPT_WRITE_TIMEOUT },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -72,6 +79,8 @@ static void	usage_error(const char *, ...)
 static void	help(void) __attribute__((noreturn));
 static void	parse_options(int, char **, struct config *);
 static void	parse_listen(struct config *, const char *);
+static void	parse_timeout(const char *, const char *, int *);
+static void	parse_value(struct config *, int, const char *);
 static int	run_standalone(const struct config *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
@@ -111,6 +120,7 @@ help(void)
 	printf(
 "usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
 "               [--idle-timeout sec] [--frame-timeout sec]\n"
+"               [--write-timeout sec] [--grace sec]\n"
 "       sock64d -i [-qv] [-m size]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
@@ -131,6 +141,11 @@ help(void)
 "                            within SEC seconds (default 300; 0: never)\n"
 "      --frame-timeout=SEC   close a connection when a started frame is not\n"
 "                            complete within SEC seconds (default 30; 0: never)\n"
+"      --write-timeout=SEC   close a connection when the client takes no reply\n"
+"                            byte for SEC seconds (default 30; 0: never)\n"
+"      --grace=SEC           on SIGTERM, give open connections SEC seconds to\n"
+"                            finish the reply in flight before they are\n"
+"                            killed (default 10)\n"
 "  -1, --print-port          once listening, print each bound port (unix:PATH\n"
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
@@ -143,7 +158,8 @@ help(void)
 "\n"
 "Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
 "stderr is the client connection itself.  SIGTERM or SIGINT stops the\n"
-"server: listeners close and every child is signalled and reaped.\n"
+"server: listeners close, each connection finishes the reply in flight\n"
+"(see --grace), and every child is reaped.  SIGHUP is ignored.\n"
 "\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
@@ -155,8 +171,7 @@ help(void)
 static void
 parse_options(int argc, char **argv, struct config *cf)
 {
-	const char	*errstr;
-	int		 ch;
+	int	 ch;
 
 	memset(cf, 0, sizeof(*cf));
 	cf->backlog = 50;
@@ -164,6 +179,8 @@ parse_options(int argc, char **argv, struct config *cf)
 	cf->max_message = 1024 * 1024;
 	cf->idle_timeout = 300;
 	cf->frame_timeout = 30;
+	cf->write_timeout = 30;
+	cf->grace = 10;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qvV", long_options,
@@ -172,20 +189,6 @@ parse_options(int argc, char **argv, struct config *cf)
 		case '1':
 			cf->print_port = 1;
 			break;
-		case 'b':
-			cf->backlog = (int)parse_num(optarg, 1, 65535,
-			    &errstr);
-			if (errstr != NULL)
-				usage_error("backlog '%s' is %s (1-65535)",
-				    optarg, errstr);
-			break;
-		case 'c':
-			cf->max_connections = (size_t)parse_num(optarg, 1,
-			    1000000, &errstr);
-			if (errstr != NULL)
-				usage_error("max-connections '%s' is %s "
-				    "(1-1000000)", optarg, errstr);
-			break;
 		case 'h':
 			help();
 		case 'i':
@@ -193,13 +196,6 @@ parse_options(int argc, char **argv, struct config *cf)
 			break;
 		case 'l':
 			parse_listen(cf, optarg);
-			break;
-		case 'm':
-			if (parse_size(optarg, 0, SIZE_MAX / 2,
-			    &cf->max_message, &errstr) == -1)
-				usage_error("max-message '%s' is %s "
-				    "(bytes, or with a k or M suffix)", optarg,
-				    errstr);
 			break;
 		case 'q':
 			cf->verbosity--;
@@ -210,27 +206,15 @@ parse_options(int argc, char **argv, struct config *cf)
 		case 'V':
 			printf("sock64d %s\n", PACKAGE_VERSION);
 			exit(0);
-		case OPT_FRAME_TIMEOUT:
-			if (parse_seconds(optarg, TIMEOUT_MAX,
-			    &cf->frame_timeout, &errstr) == -1)
-				usage_error("frame-timeout '%s' is %s "
-				    "(seconds, 0-%d)", optarg, errstr,
-				    TIMEOUT_MAX);
-			break;
-		case OPT_IDLE_TIMEOUT:
-			if (parse_seconds(optarg, TIMEOUT_MAX,
-			    &cf->idle_timeout, &errstr) == -1)
-				usage_error("idle-timeout '%s' is %s "
-				    "(seconds, 0-%d)", optarg, errstr,
-				    TIMEOUT_MAX);
-			break;
 		case ':':
 			usage_error("option '%s' needs a value",
 			    argv[optind - 1]);
-		default:
+		case '?':
 			if (optopt != 0)
 				usage_error("unknown option '-%c'", optopt);
 			usage_error("unknown option '%s'", argv[optind - 1]);
+		default:
+			parse_value(cf, ch, optarg);
 		}
 	}
 	if (optind < argc) {
@@ -243,6 +227,62 @@ parse_options(int argc, char **argv, struct config *cf)
 		usage_error("--inetd serves stdin and takes no --listen");
 	if (cf->nlisten == 0)
 		parse_listen(cf, DEFAULT_LISTEN);
+}
+
+/* The options that take a number, each checked against its range. */
+static void
+parse_value(struct config *cf, int ch, const char *arg)
+{
+	const char	*errstr;
+
+	switch (ch) {
+	case 'b':
+		cf->backlog = (int)parse_num(arg, 1, 65535,
+		    &errstr);
+		if (errstr != NULL)
+			usage_error("backlog '%s' is %s (1-65535)",
+			    arg, errstr);
+		break;
+	case 'c':
+		cf->max_connections = (size_t)parse_num(arg, 1,
+		    1000000, &errstr);
+		if (errstr != NULL)
+			usage_error("max-connections '%s' is %s "
+			    "(1-1000000)", arg, errstr);
+		break;
+	case 'm':
+		if (parse_size(arg, 0, SIZE_MAX / 2,
+		    &cf->max_message, &errstr) == -1)
+			usage_error("max-message '%s' is %s "
+			    "(bytes, or with a k or M suffix)", arg,
+			    errstr);
+		break;
+	case OPT_FRAME_TIMEOUT:
+		parse_timeout("frame-timeout", arg,
+		    &cf->frame_timeout);
+		break;
+	case OPT_GRACE:
+		parse_timeout("grace", arg, &cf->grace);
+		break;
+	case OPT_IDLE_TIMEOUT:
+		parse_timeout("idle-timeout", arg,
+		    &cf->idle_timeout);
+		break;
+	case OPT_WRITE_TIMEOUT:
+		parse_timeout("write-timeout", arg,
+		    &cf->write_timeout);
+		break;
+	}
+}
+
+static void
+parse_timeout(const char *name, const char *s, int *out)
+{
+	const char	*errstr;
+
+	if (parse_seconds(s, TIMEOUT_MAX, out, &errstr) == -1)
+		usage_error("%s '%s' is %s (seconds, 0-%d)", name, s, errstr,
+		    TIMEOUT_MAX);
 }
 
 static void
@@ -265,7 +305,9 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->max_message = cf->max_message;
 	o->idle_timeout = cf->idle_timeout;
 	o->frame_timeout = cf->frame_timeout;
+	o->write_timeout = cf->write_timeout;
 	o->handler = &echo_handler;
+	o->stop = &sig_got_term;
 }
 
 static int
@@ -307,15 +349,17 @@ run_standalone(const struct config *cf)
 			fatalx("%s", err);
 		}
 	}
-	if (cf->print_port)
-		print_ports(ls, cf->nlisten);
 	for (i = 0; i < cf->nlisten; i++)
 		log_info("listening on %s", ls[i].name);
+	/* Last, as -1 tells the caller that start-up is over. */
+	if (cf->print_port)
+		print_ports(ls, cf->nlisten);
 
 	conn_opts_from(cf, &co);
 	lo.listeners = ls;
 	lo.nlisteners = cf->nlisten;
 	lo.max_children = cf->max_connections;
+	lo.grace = cf->grace;
 	lo.serve = serve_client;
 	lo.arg = &co;
 	if (listen_loop(&lo) == -1)
@@ -386,24 +430,36 @@ static int
 run_inetd(const struct config *cf)
 {
 	struct sockaddr_storage	 ss;
-	struct sigaction	 sa;
 	struct conn_opts	 o;
-	socklen_t		 len = sizeof(ss);
+	sigset_t		 mask;
+	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
+	int			 type;
 	char			 peer[ADDR_NAME_MAX];
 
 	log_init("sock64d", log_level_from(cf), inetd_log_dest());
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		fatal("sigaction");
 	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||
 	    fcntl(STDOUT_FILENO, F_GETFD) == -1)
 		fatalx("-i needs the connection on stdin and stdout");
+	/* SIGTERM (a service manager stopping us) ends the loop gently. */
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) == -1)
+		fatal("sigprocmask");
+	sigdelset(&mask, SIGTERM);
+	sigdelset(&mask, SIGINT);
+	if (sig_child_setup(&mask, STDIN_FILENO, STDOUT_FILENO) == -1)
+		fatal("signal set-up");
 	if (getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0)
 		addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
 	else
 		snprintf(peer, sizeof(peer), "stdin");
+	/*
+	 * A socket is ours alone (inetd, systemd and tcpserver hand it
+	 * over): non-blocking, so --write-timeout holds.  Pipes and
+	 * terminals may be shared, so they are left as they are.
+	 */
+	if (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_TYPE, &type,
+	    &typelen) == 0 && fcntl(STDOUT_FILENO, F_SETFL,
+	    fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK) == -1)
+		fatal("fcntl");
 	conn_opts_from(cf, &o);
 	o.peer = peer;
 	log_debug("%s: connected (inetd mode)", peer);

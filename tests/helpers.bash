@@ -169,6 +169,18 @@ header() {
 	printf '%-64s' "$1"
 }
 
+# have_ipv6: true when this machine has an IPv6 loopback to test on.
+have_ipv6() {
+	"$PYTHON3" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
+	    2>/dev/null
+}
+
+# connected_children N: true once the daemon (run with -v) has logged N
+# children as set up and serving.
+connected_children() {
+	[ "$(grep -c ': connected to ' "$DAEMON_LOG")" -ge "$1" ]
+}
+
 # wait_pids PID...: waits for each; fails if any of them failed.
 wait_pids() {
 	local pid rc=0

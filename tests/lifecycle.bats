@@ -15,7 +15,7 @@ teardown() {
 }
 
 # hold_connections N: N clients that send half a frame and wait; returns
-# once the daemon has a child for each.
+# once the daemon (started with -v) has a child set up for each.
 hold_connections() {
 	local i
 	HELD_PIDS=()
@@ -27,7 +27,7 @@ hold_connections() {
 		    >"$BATS_TEST_TMPDIR/held.$i" &
 		HELD_PIDS+=($!)
 	done
-	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq '"$1"' ]'
+	wait_until 5 connected_children "$1"
 }
 
 # stop_and_check SIGNAL: the daemon stops on SIGNAL with status 0, its
@@ -48,14 +48,14 @@ stop_and_check() {
 }
 
 @test "SIGTERM stops the daemon with status 0, and no child survives it" {
-	daemon_start
+	daemon_start -v
 	hold_connections 3
 	stop_and_check TERM
 	run -0 grep "info: stopped" "$DAEMON_LOG"
 }
 
 @test "SIGINT stops the daemon like SIGTERM" {
-	daemon_start
+	daemon_start -v
 	hold_connections 2
 	stop_and_check INT
 }
@@ -70,7 +70,7 @@ stop_and_check() {
 
 @test "each client is served by a child that holds no listening socket" {
 	local sock="$BATS_TEST_TMPDIR/l.sock"
-	daemon_start_with -l 127.0.0.1:0 -l "unix:$sock"
+	daemon_start_with -v -l 127.0.0.1:0 -l "unix:$sock"
 	hold_connections 1
 	local child fd sockets=0
 	child=$(daemon_children)
@@ -81,7 +81,7 @@ stop_and_check() {
 }
 
 @test "every socket the daemon opens is close-on-exec" {
-	daemon_start_with -l 127.0.0.1:0 -l "unix:$BATS_TEST_TMPDIR/x.sock"
+	daemon_start_with -v -l 127.0.0.1:0 -l "unix:$BATS_TEST_TMPDIR/x.sock"
 	hold_connections 1
 	local pid fd flags
 	for pid in "$DAEMON_PID" $(daemon_children); do
@@ -122,7 +122,7 @@ stop_and_check() {
 }
 
 @test "-c caps the children: a client over the cap waits, then is served" {
-	daemon_start -c 1
+	daemon_start -v -c 1
 	hold_connections 1
 	client -t 10 queued >"$BATS_TEST_TMPDIR/queued" &
 	local queued=$!

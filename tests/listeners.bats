@@ -9,11 +9,6 @@ teardown() {
 	daemon_stop
 }
 
-have_ipv6() {
-	"$PYTHON3" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
-	    2>/dev/null
-}
-
 @test "serves IPv4 on 127.0.0.1 with port 0 picking a free port" {
 	daemon_start_with -l 127.0.0.1:0
 	[ "$DAEMON_PORT" -gt 0 ]

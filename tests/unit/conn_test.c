@@ -42,7 +42,7 @@ struct plan {
 
 static void	buf_add(struct buf *, const void *, size_t);
 static void	buf_frame(struct buf *, const void *, size_t);
-static pid_t	serve_fork(int, int, const struct conn_opts *);
+static pid_t	serve_fork(int, int, int, const struct conn_opts *);
 static int	serve_wait(pid_t);
 static void	exchange(int, int, const struct buf *, const struct plan *,
 		    struct buf *);
@@ -72,16 +72,22 @@ buf_frame(struct buf *b, const void *p, size_t n)
 	buf_add(b, p, n);
 }
 
-/* Runs conn_serve(rfd, wfd) in a child; exit 0 for CONN_CLOSED. */
+/*
+ * Runs conn_serve(rfd, wfd) in a child, which first closes the client's
+ * end (so that the client closing is seen as end of input); exit 0 for
+ * CONN_CLOSED.
+ */
 static pid_t
-serve_fork(int rfd, int wfd, const struct conn_opts *o)
+serve_fork(int rfd, int wfd, int client, const struct conn_opts *o)
 {
 	pid_t	 pid;
 
 	if ((pid = fork()) == -1)
 		abort();
-	if (pid == 0)
+	if (pid == 0) {
+		close(client);
 		_exit(conn_serve(rfd, wfd, o) == CONN_CLOSED ? 0 : 1);
+	}
 	close(rfd);
 	if (wfd != rfd)
 		close(wfd);
@@ -167,7 +173,7 @@ run(const struct conn_opts *o, const struct buf *out, const struct plan *pl,
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		abort();
-	pid = serve_fork(sv[1], sv[1], o);
+	pid = serve_fork(sv[1], sv[1], sv[0], o);
 	exchange(sv[0], sv[0], out, pl, in);
 	close(sv[0]);
 	return serve_wait(pid);
@@ -453,17 +459,30 @@ test_timeouts(void)
 	status = run(&o, &b, &open_ended, &rep);
 	CHECK(status == 1 && rep.len == b.len, "idle: exit %d, %zu bytes",
 	    status, rep.len);
-	CHECK(util_now_ms() - start >= 900, "idle: closed after %lld ms",
-	    (long long)(util_now_ms() - start));
+	CHECK(util_now_ms() - start >= 900 && util_now_ms() - start < 5000,
+	    "idle: closed after %lld ms", (long long)(util_now_ms() - start));
 
 	o.idle_timeout = 0;
 	o.frame_timeout = 1;
 	b.len = 0;
 	buf_add(&b, "13     ", 7);
 	rep.len = 0;
+	start = util_now_ms();
 	status = run(&o, &b, &open_ended, &rep);
 	CHECK(status == 1 && rep.len == 0, "frame: exit %d, %zu bytes",
 	    status, rep.len);
+	CHECK(util_now_ms() - start >= 900 && util_now_ms() - start < 5000,
+	    "frame: closed after %lld ms", (long long)(util_now_ms() - start));
+
+	/* No frame limit: a stalled frame still meets the idle limit. */
+	o.idle_timeout = 1;
+	o.frame_timeout = 0;
+	rep.len = 0;
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	CHECK(status == 1 && rep.len == 0 && util_now_ms() - start < 5000,
+	    "stalled frame, idle limit: exit %d after %lld ms", status,
+	    (long long)(util_now_ms() - start));
 	free(b.data);
 	free(rep.data);
 }
@@ -477,6 +496,8 @@ main(void)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	log_init("conn_test", LOG_LEVEL_WARN, LOG_TO_STDERR);
+	/* A hang is a failure, not a stuck test run. */
+	alarm(120);
 	test_basic();
 	test_pipelined();
 	test_splits();
