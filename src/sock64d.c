@@ -148,6 +148,10 @@ help(void)
 "stderr is the client connection itself.  SIGTERM or SIGINT stops the\n"
 "server: listeners close and every child is signalled and reaped.\n"
 "\n"
+"Under systemd, the sockets passed in LISTEN_FDS are served instead of\n"
+"binding (--listen is then refused), and NOTIFY_SOCKET is sent READY=1,\n"
+"STATUS= and STOPPING=1.\n"
+"\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
 "or in -i mode after a protocol error or time-out; 2 on a usage error.\n",
