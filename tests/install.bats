@@ -50,7 +50,7 @@ analyze() {
 	    --root="$root" "$@"
 }
 
-@test "make install DESTDIR= installs the two programs and four units, nothing else" {
+@test "make install DESTDIR= installs the programs and the units, nothing else" {
 	local expected
 	expected="$SBINDIR/sock64d
 $BINDIR/sock64"
