@@ -98,9 +98,9 @@ addr_parse_port(const char *s, struct addr *a, const char **errstr)
 }
 
 /*
- * Writes a socket address for logs: "127.0.0.1:80", "[::1]:80" or
- * "unix:PATH".  An IPv4-mapped IPv6 address is shown as plain IPv4, as
- * the client sees itself.  Never fails: unknown forms print as "?".
+ * Writes a socket address for logs: "127.0.0.1:80", "[::1]:80",
+ * "unix:PATH" or "unix:@NAME" (abstract).  An IPv4-mapped IPv6
+ * address is shown as plain IPv4, as the client sees itself.  Never fails: unknown forms print as "?".
  */
 void
 addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
@@ -136,6 +136,9 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 		if ((size_t)len > off && sun->sun_path[0] != '\0')
 			snprintf(buf, size, "unix:%.*s", (int)(len - off),
 			    sun->sun_path);
+		else if ((size_t)len > off + 1)	/* abstract: "@name" */
+			snprintf(buf, size, "unix:@%.*s",
+			    (int)(len - off - 1), sun->sun_path + 1);
 		else
 			snprintf(buf, size, "unix");
 	} else

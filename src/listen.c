@@ -34,6 +34,8 @@
 /* After accept(2) runs out of a resource, or fork(2) fails. */
 #define LISTEN_PAUSE_MS		100
 #define LISTEN_WARN_EVERY_MS	10000
+/* The report hook hears of changed counts at most this often. */
+#define LISTEN_REPORT_MS	1000
 
 /* A child and whom it serves, for the log line when it dies badly. */
 struct child {
@@ -49,6 +51,9 @@ struct loop {
 	size_t				 nchildren;
 	int64_t				 paused_until;
 	int64_t				 warned_at;
+	unsigned long long		 served;
+	struct listen_stats		 reported;
+	int64_t				 reported_at;
 };
 
 static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
@@ -61,7 +66,8 @@ static int	listen_open_unix(const struct addr *, int, struct listener *,
 		    char *, size_t);
 static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
-static int	loop_wait(struct loop *);
+static int	loop_wait(struct loop *, int);
+static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct listener *, int,
@@ -275,6 +281,31 @@ listen_name(struct listener *l)
 		    sizeof(l->name));
 }
 
+/*
+ * Takes a socket that already listens (one systemd passed) as a
+ * listener: made non-blocking and close-on-exec, and named for logs.
+ * A unix socket's file belongs to whoever bound it and is never
+ * removed.  Returns -1 with errno set if fd is unusable.
+ */
+int
+listen_adopt(int fd, struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	int			 fl;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (util_set_cloexec(fd) == -1 || (fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	l->fd = fd;
+	l->is_unix = ss.ss_family == AF_UNIX;
+	addr_format((struct sockaddr *)&ss, len, l->name, sizeof(l->name));
+	return 0;
+}
+
 /* The bound TCP port, for --print-port; -1 for a unix socket. */
 int
 listen_port(const struct listener *l)
@@ -331,12 +362,13 @@ listen_loop(const struct listen_opts *o)
 			log_info("SIGHUP ignored: there is no configuration "
 			    "to reload");
 		}
-		if (loop_wait(&lp) <= 0)
+		if (loop_wait(&lp, loop_report(&lp, 0)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
 			if (o->listeners[i].fd != -1)
 				loop_accept(&lp, &o->listeners[i]);
 	}
+	loop_report(&lp, 1);
 	loop_stop(&lp);
 	free(lp.children);
 	return 0;
@@ -346,10 +378,11 @@ listen_loop(const struct listen_opts *o)
  * Waits in pselect(2), the only place the trapped signals are open.
  * Listeners are watched only below the child cap and outside a pause,
  * so a full house or a resource shortage never spins.  Returns the
- * number of ready listeners, 0 on a signal or time-out.
+ * number of ready listeners, 0 on a signal or time-out.  A report due
+ * in due ms (-1: none) bounds the wait.
  */
 static int
-loop_wait(struct loop *lp)
+loop_wait(struct loop *lp, int due)
 {
 	const struct listen_opts	*o = lp->opts;
 	struct timespec			 ts, *tsp = NULL;
@@ -370,6 +403,11 @@ loop_wait(struct loop *lp)
 			if (o->listeners[i].fd > maxfd)
 				maxfd = o->listeners[i].fd;
 		}
+	}
+	if (due >= 0 && (tsp == NULL || due < left)) {
+		ts.tv_sec = due / 1000;
+		ts.tv_nsec = (long)(due % 1000) * 1000000;
+		tsp = &ts;
 	}
 	n = pselect(maxfd + 1, &rfds, NULL, NULL, tsp, &o->wait_mask);
 	if (n == -1 && errno != EINTR)
@@ -454,8 +492,37 @@ loop_spawn(struct loop *lp, const struct listener *l, int fd,
 	ch->listener = l;
 	ch->addrlen = len;
 	memcpy(&ch->addr, ss, len);
+	lp->served++;
 	close(fd);
 	return 0;
+}
+
+/*
+ * Gives the report hook the counts if they changed, at most once every
+ * LISTEN_REPORT_MS (a busy server pays one clock read per wake-up and
+ * nothing per client), and always when stopping.  Returns the ms until
+ * a held-back report is due, or -1 when none is.
+ */
+static int
+loop_report(struct loop *lp, int stopping)
+{
+	const struct listen_opts	*o = lp->opts;
+	int64_t				 now;
+
+	if (o->report == NULL || (!stopping &&
+	    lp->reported.children == lp->nchildren &&
+	    lp->reported.served == lp->served))
+		return -1;
+	now = util_now_ms();
+	if (!stopping && lp->reported_at != 0 &&
+	    now - lp->reported_at < LISTEN_REPORT_MS)
+		return (int)(LISTEN_REPORT_MS - (now - lp->reported_at));
+	lp->reported.children = lp->nchildren;
+	lp->reported.served = lp->served;
+	lp->reported.stopping = stopping;
+	lp->reported_at = now;
+	o->report(&lp->reported, o->report_arg);
+	return -1;
 }
 
 /*

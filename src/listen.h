@@ -27,6 +27,12 @@ struct listen_peer {
 	char			 name[ADDR_NAME_MAX];
 };
 
+struct listen_stats {
+	size_t			 children;	/* connections now */
+	unsigned long long	 served;	/* connections since start */
+	int			 stopping;
+};
+
 struct listen_opts {
 	struct listener		*listeners;
 	size_t			 nlisteners;
@@ -37,10 +43,15 @@ struct listen_opts {
 	int			(*serve)(int, const struct listen_peer *,
 				    void *);
 	void			*arg;
+	/* Optional: the counts, at most once a second and at shutdown. */
+	void			(*report)(const struct listen_stats *,
+				    void *);
+	void			*report_arg;
 };
 
 int	listen_open(const struct addr *, int, struct listener *, char *,
 	    size_t);
+int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);
 int	listen_loop(const struct listen_opts *);

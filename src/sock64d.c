@@ -25,6 +25,7 @@
 #include "listen.h"
 #include "log.h"
 #include "sig.h"
+#include "systemd.h"
 #include "util.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:8000"
@@ -34,6 +35,7 @@
 struct config {
 	struct addr	 listen[MAX_LISTENERS];
 	size_t		 nlisten;
+	int		 listen_given;	/* not just the default */
 	int		 backlog;
 	size_t		 max_connections;
 	size_t		 max_message;
@@ -82,6 +84,7 @@ static void	parse_listen(struct config *, const char *);
 static void	parse_timeout(const char *, const char *, int *);
 static void	parse_value(struct config *, int, const char *);
 static int	run_standalone(const struct config *);
+static size_t	open_listeners(const struct config *, struct listener *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
 static void	print_ports(const struct listener *, size_t);
@@ -161,6 +164,10 @@ help(void)
 "server: listeners close, each connection finishes the reply in flight\n"
 "(see --grace), and every child is reaped.  SIGHUP is ignored.\n"
 "\n"
+"Under systemd, the sockets passed in LISTEN_FDS are served instead of\n"
+"binding (--listen is then refused), and NOTIFY_SOCKET is sent READY=1,\n"
+"STATUS= and STOPPING=1.\n"
+"\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
 "or in -i mode after a protocol error or time-out; 2 on a usage error.\n",
@@ -225,6 +232,7 @@ parse_options(int argc, char **argv, struct config *cf)
 	}
 	if (cf->inetd && cf->nlisten > 0)
 		usage_error("--inetd serves stdin and takes no --listen");
+	cf->listen_given = cf->nlisten > 0;
 	if (cf->nlisten == 0)
 		parse_listen(cf, DEFAULT_LISTEN);
 }
@@ -323,8 +331,8 @@ log_level_from(const struct config *cf)
 }
 
 /*
- * Standalone: bind every address, report the ports, then run the accept
- * loop until SIGTERM or SIGINT.
+ * Standalone: take systemd's sockets or bind every address, report the
+ * ports and readiness, then run the accept loop until SIGTERM or SIGINT.
  */
 static int
 run_standalone(const struct config *cf)
@@ -332,15 +340,58 @@ run_standalone(const struct config *cf)
 	struct listener		 ls[MAX_LISTENERS];
 	struct listen_opts	 lo;
 	struct conn_opts	 co;
+	struct systemd_notify	 notify;
 	sigset_t		 orig;
 	char			 err[512];
-	size_t			 i, j;
 
 	log_init("sock64d", log_level_from(cf),
 	    log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR);
+	if (systemd_notify_init(&notify, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
 	memset(&lo, 0, sizeof(lo));
 	if (sig_setup(&orig, &lo.wait_mask) == -1)
 		fatal("signal set-up");
+	lo.nlisteners = open_listeners(cf, ls);
+	if (cf->print_port)
+		print_ports(ls, lo.nlisteners);
+	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
+
+	conn_opts_from(cf, &co);
+	lo.listeners = ls;
+	lo.max_children = cf->max_connections;
+	lo.grace = cf->grace;
+	lo.serve = serve_client;
+	lo.arg = &co;
+	if (notify.len != 0) {
+		lo.report = systemd_report;
+		lo.report_arg = &notify;
+	}
+	if (listen_loop(&lo) == -1)
+		fatal("accept loop");
+	log_info("stopped");
+	return 0;
+}
+
+/*
+ * The listening sockets: those systemd passed (LISTEN_FDS), or else one
+ * per --listen address.  Both at once is a usage error: the unit file
+ * and the command line would disagree about where to listen.
+ */
+static size_t
+open_listeners(const struct config *cf, struct listener *ls)
+{
+	char	 err[512];
+	int	 n;
+	size_t	 i, j;
+
+	if ((n = systemd_listeners(ls, MAX_LISTENERS, err, sizeof(err))) ==
+	    -1)
+		fatalx("%s", err);
+	if (n > 0 && cf->listen_given)
+		usage_error("--listen conflicts with the sockets systemd "
+		    "passed (LISTEN_FDS)");
+	if (n > 0)
+		return (size_t)n;
 	for (i = 0; i < cf->nlisten; i++) {
 		if (listen_open(&cf->listen[i], cf->backlog, &ls[i], err,
 		    sizeof(err)) == -1) {
@@ -348,24 +399,9 @@ run_standalone(const struct config *cf)
 				listen_close(&ls[j]);
 			fatalx("%s", err);
 		}
-	}
-	for (i = 0; i < cf->nlisten; i++)
 		log_info("listening on %s", ls[i].name);
-	/* Last, as -1 tells the caller that start-up is over. */
-	if (cf->print_port)
-		print_ports(ls, cf->nlisten);
-
-	conn_opts_from(cf, &co);
-	lo.listeners = ls;
-	lo.nlisteners = cf->nlisten;
-	lo.max_children = cf->max_connections;
-	lo.grace = cf->grace;
-	lo.serve = serve_client;
-	lo.arg = &co;
-	if (listen_loop(&lo) == -1)
-		fatal("accept loop");
-	log_info("stopped");
-	return 0;
+	}
+	return cf->nlisten;
 }
 
 /*
@@ -437,6 +473,8 @@ run_inetd(const struct config *cf)
 	char			 peer[ADDR_NAME_MAX];
 
 	log_init("sock64d", log_level_from(cf), inetd_log_dest());
+	/* Sockets systemd passed are not for the handler's children. */
+	systemd_forget();
 	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||
 	    fcntl(STDOUT_FILENO, F_GETFD) == -1)
 		fatalx("-i needs the connection on stdin and stdout");

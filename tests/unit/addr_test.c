@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <string.h>
 
 #include "addr.h"
@@ -112,6 +113,11 @@ test_format(void)
 	memcpy(sun.sun_path, "/tmp/s", sizeof("/tmp/s"));
 	addr_format((struct sockaddr *)&sun, sizeof(sun), buf, sizeof(buf));
 	CHECK(strcmp(buf, "unix:/tmp/s") == 0, "unix: %s", buf);
+	memcpy(sun.sun_path, "\0abs", sizeof("\0abs"));
+	addr_format((struct sockaddr *)&sun,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 4), buf,
+	    sizeof(buf));
+	CHECK(strcmp(buf, "unix:@abs") == 0, "abstract unix: %s", buf);
 }
 
 int
