@@ -145,6 +145,48 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 		snprintf(buf, size, "?");
 }
 
+/*
+ * The source of a TCP connection: its IP address, with an IPv4-mapped
+ * IPv6 address reduced to the IPv4 address it maps, so a client counts
+ * once whether it reached a dual-stack or an IPv4 listener.  Returns -1
+ * for other families (a unix peer is keyed by its uid, set by the
+ * caller).
+ */
+int
+addr_source(const struct sockaddr *sa, socklen_t len, struct addr_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	if (sa->sa_family == AF_INET &&
+	    len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		src->family = AF_INET;
+		memcpy(src->bytes, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 &&
+	    len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			src->family = AF_INET;
+			memcpy(src->bytes, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			src->family = AF_INET6;
+			memcpy(src->bytes, &sin6->sin6_addr, 16);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int
+addr_same_source(const struct addr_source *a, const struct addr_source *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
 /* Writes a parsed address back in its canonical form, for messages. */
 void
 addr_describe(const struct addr *a, char *buf, size_t size)

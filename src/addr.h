@@ -25,7 +25,17 @@ struct addr {
 	int		 bracketed;		/* host was "[v6]" */
 };
 
+/* Who a connection comes from, for --max-per-source. */
+struct addr_source {
+	int		 family;	/* AF_INET, AF_INET6 or AF_UNIX */
+	unsigned char	 bytes[16];	/* the address; for unix, the uid */
+};
+
 int	addr_parse(const char *, struct addr *, const char **);
+int	addr_source(const struct sockaddr *, socklen_t,
+	    struct addr_source *);
+int	addr_same_source(const struct addr_source *,
+	    const struct addr_source *);
 void	addr_format(const struct sockaddr *, socklen_t, char *, size_t);
 void	addr_describe(const struct addr *, char *, size_t);
 

@@ -69,6 +69,8 @@ static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *, int);
 static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
+static int	loop_over_source(struct loop *, const struct listener *,
+		    const struct sockaddr_storage *, socklen_t);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t);
@@ -427,6 +429,11 @@ loop_accept(struct loop *lp, const struct listener *l)
 	while (lp->nchildren < lp->opts->max_children) {
 		len = sizeof(ss);
 		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+		if (fd != -1 && lp->opts->max_per_source > 0 &&
+		    loop_over_source(lp, l, &ss, len)) {
+			close(fd);
+			continue;
+		}
 		if (fd != -1) {
 			/* After a failed fork, leave the rest in the backlog. */
 			if (loop_spawn(lp, l, fd, &ss, len) == -1)
@@ -449,6 +456,36 @@ loop_accept(struct loop *lp, const struct listener *l)
 			return;
 		}
 	}
+}
+
+/*
+ * --max-per-source: true (after logging it) when the client's address
+ * already has that many connections.  The count is taken over the live
+ * children, so it is exact whichever way they ended.
+ */
+static int
+loop_over_source(struct loop *lp, const struct listener *l,
+    const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct addr_source	 src, other;
+	const struct child	*ch;
+	char			 peer[ADDR_NAME_MAX];
+	size_t			 i, n = 0;
+
+	if (addr_source((const struct sockaddr *)ss, len, &src) == -1)
+		return 0;
+	for (i = 0; i < lp->nchildren; i++) {
+		ch = &lp->children[i];
+		if (addr_source((const struct sockaddr *)&ch->addr,
+		    ch->addrlen, &other) == 0 && addr_same_source(&src, &other))
+			n++;
+	}
+	if (n < lp->opts->max_per_source)
+		return 0;
+	addr_format((const struct sockaddr *)ss, len, peer, sizeof(peer));
+	log_warnx("%s: refused on %s: %zu connections from this address "
+	    "already (--max-per-source)", peer, l->name, n);
+	return 1;
 }
 
 /*

@@ -37,6 +37,7 @@ struct listen_opts {
 	struct listener		*listeners;
 	size_t			 nlisteners;
 	size_t			 max_children;
+	size_t			 max_per_source; /* 0: no limit */
 	int			 grace;		/* s: SIGTERM to SIGKILL */
 	sigset_t		 wait_mask;	/* while waiting; children */
 	/* Runs in the child; its return value is the exit status. */

@@ -24,6 +24,7 @@
 #include "echo.h"
 #include "listen.h"
 #include "log.h"
+#include "priv.h"
 #include "sig.h"
 #include "systemd.h"
 #include "util.h"
@@ -38,12 +39,14 @@ struct config {
 	int		 listen_given;	/* not just the default */
 	int		 backlog;
 	size_t		 max_connections;
+	size_t		 max_per_source;
 	size_t		 max_message;
 	int		 idle_timeout;
 	int		 frame_timeout;
 	int		 write_timeout;
 	int		 grace;
 	int		 print_port;
+	const char	*user;
 	int		 inetd;
 	int		 verbosity;
 };
@@ -52,6 +55,7 @@ enum {
 	OPT_FRAME_TIMEOUT = 256,
 	OPT_GRACE,
 	OPT_IDLE_TIMEOUT,
+	OPT_MAX_PER_SOURCE,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -68,8 +72,11 @@ static const struct option long_options[] = {
 	{ "inetd",		no_argument,		NULL, 'i' },
 	{ "listen",		required_argument,	NULL, 'l' },
 	{ "max-message",	required_argument,	NULL, 'm' },
+	{ "max-per-source",	required_argument,	NULL,
+	    OPT_MAX_PER_SOURCE },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "user",		required_argument,	NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "write-timeout",	required_argument,	NULL,
 	    OPT_WRITE_TIMEOUT },
@@ -88,6 +95,7 @@ static size_t	open_listeners(const struct config *, struct listener *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
 static void	print_ports(const struct listener *, size_t);
+static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
 static enum log_dest	inetd_log_dest(void);
@@ -122,9 +130,10 @@ help(void)
 {
 	printf(
 "usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
-"               [--idle-timeout sec] [--frame-timeout sec]\n"
-"               [--write-timeout sec] [--grace sec]\n"
-"       sock64d -i [-qv] [-m size]\n"
+"               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
+"               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
+"               [-- program [arg ...]]\n"
+"       sock64d -i [-qv] [-m size] [-u user]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
 "header holding the payload length in decimal, padded with spaces, then\n"
@@ -138,6 +147,9 @@ help(void)
 "  -b, --backlog=N           listen(2) backlog (default 50)\n"
 "  -c, --max-connections=N   clients served at once; further clients wait\n"
 "                            in the backlog (default 256)\n"
+"      --max-per-source=N    connections at once from one client address\n"
+"                            (IPv4-mapped IPv6 counts as IPv4); more are\n"
+"                            accepted, logged and closed (default 0: no limit)\n"
 "  -m, --max-message=SIZE    largest request payload in bytes, with an\n"
 "                            optional k (KiB) or M (MiB) suffix (default 1M)\n"
 "      --idle-timeout=SEC    close a connection when no new frame starts\n"
@@ -152,6 +164,8 @@ help(void)
 "  -1, --print-port          once listening, print each bound port (unix:PATH\n"
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
+"  -u, --user=USER           once the listeners are open, run as USER (its\n"
+"                            uid, gid and groups) for good; needs root\n"
 "  -i, --inetd               serve one connection on stdin/stdout and exit\n"
 "                            (inetd, systemd Accept=yes, tcpserver)\n"
 "  -v, --verbose             also log each connection and each frame\n"
@@ -190,7 +204,7 @@ parse_options(int argc, char **argv, struct config *cf)
 	cf->grace = 10;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qvV", long_options,
+	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV", long_options,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '1':
@@ -203,6 +217,9 @@ parse_options(int argc, char **argv, struct config *cf)
 			break;
 		case 'l':
 			parse_listen(cf, optarg);
+			break;
+		case 'u':
+			cf->user = optarg;
 			break;
 		case 'q':
 			cf->verbosity--;
@@ -276,6 +293,13 @@ parse_value(struct config *cf, int ch, const char *arg)
 		parse_timeout("idle-timeout", arg,
 		    &cf->idle_timeout);
 		break;
+	case OPT_MAX_PER_SOURCE:
+		cf->max_per_source = (size_t)parse_num(arg, 0, 1000000,
+		    &errstr);
+		if (errstr != NULL)
+			usage_error("max-per-source '%s' is %s (0-1000000)",
+			    arg, errstr);
+		break;
 	case OPT_WRITE_TIMEOUT:
 		parse_timeout("write-timeout", arg,
 		    &cf->write_timeout);
@@ -341,6 +365,7 @@ run_standalone(const struct config *cf)
 	struct listen_opts	 lo;
 	struct conn_opts	 co;
 	struct systemd_notify	 notify;
+	struct priv_user	 pu;
 	sigset_t		 orig;
 	char			 err[512];
 
@@ -351,7 +376,14 @@ run_standalone(const struct config *cf)
 	memset(&lo, 0, sizeof(lo));
 	if (sig_setup(&orig, &lo.wait_mask) == -1)
 		fatal("signal set-up");
+	if (cf->user != NULL && priv_lookup(cf->user, &pu, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
 	lo.nlisteners = open_listeners(cf, ls);
+	if (cf->user != NULL && priv_drop(&pu, err, sizeof(err)) == -1) {
+		close_listeners(ls, lo.nlisteners);
+		fatalx("%s", err);
+	}
 	if (cf->print_port)
 		print_ports(ls, lo.nlisteners);
 	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
@@ -360,6 +392,7 @@ run_standalone(const struct config *cf)
 	lo.listeners = ls;
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
+	lo.max_per_source = cf->max_per_source;
 	lo.serve = serve_client;
 	lo.arg = &co;
 	if (notify.len != 0) {
@@ -382,7 +415,7 @@ open_listeners(const struct config *cf, struct listener *ls)
 {
 	char	 err[512];
 	int	 n;
-	size_t	 i, j;
+	size_t	 i;
 
 	if ((n = systemd_listeners(ls, MAX_LISTENERS, err, sizeof(err))) ==
 	    -1)
@@ -395,13 +428,22 @@ open_listeners(const struct config *cf, struct listener *ls)
 	for (i = 0; i < cf->nlisten; i++) {
 		if (listen_open(&cf->listen[i], cf->backlog, &ls[i], err,
 		    sizeof(err)) == -1) {
-			for (j = 0; j < i; j++)
-				listen_close(&ls[j]);
+			close_listeners(ls, i);
 			fatalx("%s", err);
 		}
 		log_info("listening on %s", ls[i].name);
 	}
 	return cf->nlisten;
+}
+
+/* Before a start-up error: no socket file of ours is left behind. */
+static void
+close_listeners(struct listener *ls, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		listen_close(&ls[i]);
 }
 
 /*
@@ -467,12 +509,16 @@ run_inetd(const struct config *cf)
 {
 	struct sockaddr_storage	 ss;
 	struct conn_opts	 o;
+	struct priv_user	 pu;
 	sigset_t		 mask;
 	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
 	int			 type;
-	char			 peer[ADDR_NAME_MAX];
+	char			 peer[ADDR_NAME_MAX], err[512];
 
 	log_init("sock64d", log_level_from(cf), inetd_log_dest());
+	if (cf->user != NULL && (priv_lookup(cf->user, &pu, err,
+	    sizeof(err)) == -1 || priv_drop(&pu, err, sizeof(err)) == -1))
+		fatalx("%s", err);
 	/* Sockets systemd passed are not for the handler's children. */
 	systemd_forget();
 	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||

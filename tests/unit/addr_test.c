@@ -120,10 +120,45 @@ test_format(void)
 	CHECK(strcmp(buf, "unix:@abs") == 0, "abstract unix: %s", buf);
 }
 
+/* An IPv4 client counts once, through a dual-stack listener or not. */
+static void
+test_source(void)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6, other6;
+	struct addr_source	 a, b, c;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(1000);
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(2000);
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &sin6.sin6_addr);
+	other6 = sin6;
+	inet_pton(AF_INET6, "2001:db8::7", &other6.sin6_addr);
+
+	CHECK(addr_source((struct sockaddr *)&sin, sizeof(sin), &a) == 0 &&
+	    addr_source((struct sockaddr *)&sin6, sizeof(sin6), &b) == 0 &&
+	    addr_source((struct sockaddr *)&other6, sizeof(other6), &c) == 0,
+	    "sources");
+	CHECK(addr_same_source(&a, &b), "v4 and v4-mapped are one source");
+	CHECK(!addr_same_source(&a, &c) && c.family == AF_INET6,
+	    "a real IPv6 address is another source");
+	sin.sin_port = htons(3000);
+	addr_source((struct sockaddr *)&sin, sizeof(sin), &c);
+	CHECK(addr_same_source(&a, &c), "the port does not matter");
+	sin.sin_family = AF_UNIX;
+	CHECK(addr_source((struct sockaddr *)&sin, sizeof(sin), &c) == -1,
+	    "unix is not keyed by address");
+}
+
 int
 main(void)
 {
 	test_parse();
 	test_format();
+	test_source();
 	return check_exit("addr_test");
 }

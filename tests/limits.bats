@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# Limits and time-outs: what a slow, greedy or stuck client gets, and
+# how the daemon behaves when the system runs out of descriptors.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	daemon_stop
+	local pid
+	for pid in ${HELD_PIDS[@]+"${HELD_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" || true
+	done
+}
+
+# hold PORT: a client that sends half a frame and waits (at most 20 s);
+# its pid is added to HELD_PIDS.
+hold() {
+	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half"
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$1" \
+	    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half" >/dev/null &
+	HELD_PIDS+=($!)
+}
+
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	set -- $stat
+	echo $(( ${12} + ${13} ))
+}
+
+@test "--idle-timeout closes a connection that sends nothing" {
+	daemon_start -v --idle-timeout 1
+	local start=$SECONDS
+	# rawclient exits 0 only when the server closed the connection.
+	run -0 raw --no-shutdown --timeout 10 </dev/null
+	[ $((SECONDS - start)) -le 4 ]
+	wait_until 5 grep -q "idle timeout" "$DAEMON_LOG"
+	run -0 grep -E "debug: 127\.0\.0\.1:[0-9]+: idle timeout" "$DAEMON_LOG"
+}
+
+@test "--idle-timeout counts from the last frame, not from the connection" {
+	daemon_start --idle-timeout 1
+	{ frame one; frame two; frame three; } >"$BATS_TEST_TMPDIR/req"
+	# Three frames 0.6 s apart: 1.8 s in all, never 1 s idle.
+	raw --chunk 77 --delay 0.6 <"$BATS_TEST_TMPDIR/req" >"$BATS_TEST_TMPDIR/rep"
+	cmp "$BATS_TEST_TMPDIR/req" "$BATS_TEST_TMPDIR/rep"
+}
+
+@test "--frame-timeout cuts a client that trickles a frame a byte at a time" {
+	daemon_start --frame-timeout 2
+	frame "Hello Server!" >"$BATS_TEST_TMPDIR/req"
+	local start=$SECONDS
+	run -0 raw --chunk 1 --delay 0.5 --no-shutdown --timeout 20 \
+	    <"$BATS_TEST_TMPDIR/req"
+	assert_output ""
+	[ $((SECONDS - start)) -le 6 ]
+	wait_until 5 grep -q "frame timeout" "$DAEMON_LOG"
+	run -0 grep -E "warning: 127\.0\.0\.1:[0-9]+: frame timeout" "$DAEMON_LOG"
+}
+
+@test "--write-timeout closes a connection whose client stops reading" {
+	daemon_start -m 4M --write-timeout 1
+	# 16 MiB of requests and not one reply read: the server must give up
+	# writing, and our own sends must then fail or stall, not hang.
+	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(15)
+frame = b"4194304".ljust(64) + bytes(4 << 20)
+try:
+    for _ in range(4):
+        s.sendall(frame)
+except (socket.timeout, OSError):
+    pass
+time.sleep(3)
+print("done")
+PY
+	wait_until 5 grep -q "write timeout" "$DAEMON_LOG"
+	run -0 grep -E "warning: 127\.0\.0\.1:[0-9]+: write timeout \(no reply byte taken for 1 s\)" "$DAEMON_LOG"
+	wait_until 5 eval '[ -z "$(daemon_children)" ]'
+}
+
+@test "-c 2: a third client is served only after one of the first two leaves" {
+	daemon_start -v -c 2
+	HELD_PIDS=()
+	hold "$DAEMON_PORT"
+	hold "$DAEMON_PORT"
+	wait_until 5 connected_children 2
+	client -t 20 third >"$BATS_TEST_TMPDIR/third" &
+	local third=$!
+	# It waits in the backlog: no third child, no reply.
+	! wait_until 1 connected_children 3
+	[ ! -s "$BATS_TEST_TMPDIR/third" ]
+	kill "${HELD_PIDS[0]}"
+	wait "${HELD_PIDS[0]}" || true
+	wait "$third"
+	run -0 cat "$BATS_TEST_TMPDIR/third"
+	assert_output third
+}
+
+@test "--max-per-source refuses, logs and closes the connection over the limit" {
+	daemon_start -v --max-per-source 2
+	HELD_PIDS=()
+	hold "$DAEMON_PORT"
+	hold "$DAEMON_PORT"
+	wait_until 5 connected_children 2
+	# Closed at once: end of input, no reply.
+	run -0 raw --no-shutdown --timeout 5 </dev/null
+	assert_output ""
+	run -0 grep -E "warning: 127\.0\.0\.1:[0-9]+: refused on 127\.0\.0\.1:$DAEMON_PORT: 2 connections from this address already \(--max-per-source\)" "$DAEMON_LOG"
+	# One leaves: the address may connect again.
+	kill "${HELD_PIDS[0]}"
+	wait "${HELD_PIDS[0]}" || true
+	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 1 ]'
+	run -0 client again
+	assert_output again
+}
+
+@test "--max-per-source counts IPv4-mapped IPv6 clients as their IPv4 address" {
+	have_ipv6 || skip "this machine has no IPv6 loopback (::1)"
+	daemon_start_with -v --max-per-source 1 -l 127.0.0.1:0 -l :0
+	local v4 dual
+	v4=$(sed -n 1p "$BATS_TEST_TMPDIR/ports")
+	dual=$(sed -n 2p "$BATS_TEST_TMPDIR/ports")
+	HELD_PIDS=()
+	hold "$v4"
+	wait_until 5 connected_children 1
+	# 127.0.0.1 reaches the dual-stack socket as ::ffff:127.0.0.1.
+	run -1 --separate-stderr "$SOCK64" -c "127.0.0.1:$dual" -t 5 mapped
+	run -0 grep -E "127\.0\.0\.1:[0-9]+: refused on \[::\]:$dual" "$DAEMON_LOG"
+	# A real IPv6 address is another source.
+	run -0 "$SOCK64" -c "[::1]:$dual" -t 5 v6
+	assert_output v6
+}
+
+@test "out of descriptors, the daemon pauses accepting without spinning, then recovers" {
+	daemon_start
+	# Lower the daemon's descriptor limit so that accept(2) fails (EMFILE).
+	prlimit --pid "$DAEMON_PID" --nofile=4:
+	local i pids=()
+	for ((i = 0; i < 3; i++)); do
+		client -t 30 "waiting $i" >"$BATS_TEST_TMPDIR/out.$i" &
+		pids+=($!)
+	done
+	wait_until 5 grep -q "Too many open files" "$DAEMON_LOG"
+	local before after
+	before=$(cpu_ticks "$DAEMON_PID")
+	sleep 2
+	after=$(cpu_ticks "$DAEMON_PID")
+	echo "CPU ticks over 2 s: $((after - before))" >&3
+	[ $((after - before)) -le 20 ]
+	# Rate-limited: one warning, not one per attempt.
+	run -0 grep -c "Too many open files" "$DAEMON_LOG"
+	assert_output 1
+	prlimit --pid "$DAEMON_PID" --nofile=1024:
+	wait_pids "${pids[@]}"
+	# Not $i: bats's run uses a variable of that name.
+	local k
+	for ((k = 0; k < 3; k++)); do
+		run -0 cat "$BATS_TEST_TMPDIR/out.$k"
+		assert_output "waiting $k"
+	done
+}
+
+@test "5000 connections of churn: no zombie, no descriptor or memory growth" {
+	daemon_start
+	run -0 client warm-up
+	local fds rss
+	fds=$(daemon_fds)
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")
+	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
+import socket, sys, time
+port, deadline = int(sys.argv[1]), time.monotonic() + 120
+req = b"5".ljust(64) + b"churn"
+for i in range(5000):
+    assert time.monotonic() < deadline, "too slow: %d done" % i
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(req)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    assert got == req, (i, got)
+print("5000 ok")
+PY
+	assert_output "5000 ok"
+	wait_until 10 eval '[ -z "$(daemon_children)" ]'
+	assert_equal "$(daemon_fds)" "$fds"
+	local now
+	now=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")
+	echo "parent RSS: $rss KiB before, $now KiB after" >&3
+	[ "$now" -le $((rss + 64)) ]
+}

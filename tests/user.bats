@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# -u/--user: the daemon binds as root, then runs as the user for good.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+TEST_USER=sock64-test
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "changing user needs root"
+	id "$TEST_USER" >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --user-group \
+	    --shell /usr/sbin/nologin "$TEST_USER"
+}
+
+teardown() {
+	daemon_stop
+	if [ -n "${HELD:-}" ]; then
+		kill "$HELD" 2>/dev/null || true
+		wait "$HELD" || true
+	fi
+}
+
+# ids_are PID UID GID: real, effective, saved and fs ids, no root group.
+ids_are() {
+	run -0 awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$1/status"
+	assert_output "$2 $2 $2 $2"
+	run -0 awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$1/status"
+	assert_output "$3 $3 $3 $3"
+	run -0 awk '/^Groups:/ { $1 = ""; print }' "/proc/$1/status"
+	[[ " $output " != *" 0 "* ]]
+}
+
+@test "-u runs the daemon and its children as the user, with its groups" {
+	local uid gid child
+	uid=$(id -u "$TEST_USER") gid=$(id -g "$TEST_USER")
+	daemon_start -v -u "$TEST_USER"
+	ids_are "$DAEMON_PID" "$uid" "$gid"
+	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half"
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" \
+	    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half" >/dev/null &
+	HELD=$!
+	wait_until 5 connected_children 1
+	child=$(daemon_children)
+	ids_are "$child" "$uid" "$gid"
+	run -0 client "as $TEST_USER"
+	assert_output "as $TEST_USER"
+}
+
+@test "-u with a privileged port: bound as root, served as the user" {
+	daemon_start_with -u "$TEST_USER" -l 127.0.0.1:0 -l "unix:$BATS_TEST_TMPDIR/u.sock"
+	run -0 "$SOCK64" -c "unix:$BATS_TEST_TMPDIR/u.sock" ok
+	assert_output ok
+}
+
+@test "-u with an unknown user refuses to start (exit 1)" {
+	run -1 --separate-stderr "$SOCK64D" -u no-such-user-here -l 127.0.0.1:0
+	[[ "$stderr" == *"error: unknown user no-such-user-here" ]]
+	assert_equal "${#stderr_lines[@]}" 1
+}
+
+@test "-u refuses to start when it cannot drop privileges (exit 1)" {
+	run -1 --separate-stderr setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups "$SOCK64D" -u "$TEST_USER" -l 127.0.0.1:0
+	[[ "$stderr" == *"error: cannot drop privileges to $TEST_USER: "*": Operation not permitted" ]]
+}
+
+@test "-u in inetd mode serves as the user" {
+	frame hi >"$BATS_TEST_TMPDIR/req"
+	run -0 "$SOCK64D" -i -u "$TEST_USER" <"$BATS_TEST_TMPDIR/req"
+	assert_output "$(frame hi)"
+}
