@@ -122,6 +122,8 @@ log_warn(const char *fmt, ...)
 	va_list	 ap;
 	int	 saved = errno;
 
+	if (log_level < LOG_LEVEL_WARN)
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, "warning", saved, fmt, ap);
 	va_end(ap);
@@ -134,6 +136,8 @@ log_warnx(const char *fmt, ...)
 	va_list	 ap;
 	int	 saved = errno;
 
+	if (log_level < LOG_LEVEL_WARN)
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, "warning", 0, fmt, ap);
 	va_end(ap);

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 
+#define LOG_LEVEL_NONE	(-1)	/* fatal() only: for fuzzing */
 #define LOG_LEVEL_WARN	0
 #define LOG_LEVEL_INFO	1
 #define LOG_LEVEL_DEBUG	2
