@@ -10,6 +10,7 @@ logs=$(mktemp -d "${TMPDIR:-/tmp}/sock64-valgrind.XXXXXX")
 trap 'rm -rf "$logs"' EXIT
 cat >"$logs/sock64d" <<WRAP
 #!/bin/sh
+echo \$\$ >>"$logs/parents"
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --track-fds=yes --error-exitcode=99 --log-file="$logs/vg.%p.log" \
     "$SOCK64D" "\$@"
@@ -29,14 +30,13 @@ for f in "$logs"/vg.*.log; do
 		bad=1
 	fi
 done
-# The parents' logs are those whose parent is not another sock64d: an
-# open descriptor there that was not inherited is a leak.  (Children
-# exit with their connection open, which is how they close it.)
-pids=$(ls "$logs" | sed -n 's/^vg\.\([0-9]*\)\.log$/\1/p')
-for f in "$logs"/vg.*.log; do
+# The wrapper noted each daemon's pid: an open descriptor in a parent's
+# log that was not inherited is a leak.  (Children exit with their
+# connection open, which is how they close it.)
+touch "$logs/parents"
+while read -r pid; do
+	f="$logs/vg.$pid.log"
 	[ -e "$f" ] || continue
-	ppid=$(sed -n 's/.*Parent PID: \([0-9]*\).*/\1/p' "$f" | head -n 1)
-	echo "$pids" | grep -qx "${ppid:-none}" && continue
 	if awk '/^==[0-9]+== Open / { open = 1; next }
 	    open && /inherited from parent/ { open = 0; next }
 	    open && /^==[0-9]+==    at / { leak = 1 }
@@ -45,7 +45,7 @@ for f in "$logs"/vg.*.log; do
 		cat "$f" >&2
 		bad=1
 	fi
-done
+done <"$logs/parents"
 n=$(ls "$logs" | grep -c '^vg\.')
 echo "check-valgrind: $n sock64d processes checked"
 [ "$status" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$n" -gt 0 ]

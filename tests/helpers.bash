@@ -131,6 +131,12 @@ daemon_stop() {
 	fi
 	local zombies
 	zombies=$(daemon_zombies)
+	# A sanitizer build reports into the log; a report is a failure.
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$DAEMON_LOG"; then
+		echo "sanitizer report in the daemon's log:" >&2
+		cat "$DAEMON_LOG" >&2
+		zombies=sanitizer
+	fi
 	kill -TERM "$DAEMON_PID"
 	if ! wait_until 10 eval '! daemon_alive'; then
 		kill -KILL "$DAEMON_PID"
@@ -146,7 +152,7 @@ daemon_stop() {
 		cat "$DAEMON_LOG" >&2
 		return 1
 	fi
-	[ "$zombies" -eq 0 ]
+	[ "$zombies" = 0 ]
 }
 
 # client ARGS...: the built client, pointed at the daemon.
