@@ -22,9 +22,10 @@ usage_error() {
 	run -0 --separate-stderr "$SOCK64D" --help
 	assert_line --index 0 --partial "usage: sock64d [-1iqv]"
 	local opt
-	for opt in --listen --backlog --max-connections --max-message \
-	    --idle-timeout --frame-timeout --print-port --inetd --verbose \
-	    --quiet --help --version; do
+	for opt in --listen --backlog --max-connections --max-per-source \
+	    --max-message --idle-timeout --frame-timeout --write-timeout \
+	    --grace --user --print-port --inetd --verbose --quiet --help \
+	    --version; do
 		assert_output --partial -- "$opt"
 	done
 	assert_output --partial "Exit status"
@@ -48,6 +49,7 @@ usage_error() {
 @test "an option without its value is a usage error" {
 	usage_error -l "option '-l' needs a value"
 	usage_error --max-message "option '--max-message' needs a value"
+	usage_error -u "option '-u' needs a value"
 }
 
 @test "bad --backlog values are usage errors" {
@@ -62,6 +64,11 @@ usage_error() {
 	usage_error -c 1x "max-connections '1x' is invalid (1-1000000)"
 }
 
+@test "bad --max-per-source values are usage errors" {
+	usage_error --max-per-source=-1 "max-per-source '-1' is too small (0-1000000)"
+	usage_error --max-per-source=x "max-per-source 'x' is invalid (0-1000000)"
+}
+
 @test "bad --max-message values are usage errors" {
 	usage_error -m 1G "max-message '1G' is invalid (bytes, or with a k or M suffix)"
 	usage_error -m -1 "max-message '-1' is invalid (bytes, or with a k or M suffix)"
@@ -73,6 +80,8 @@ usage_error() {
 	usage_error --idle-timeout=-1 "idle-timeout '-1' is too small (seconds, 0-604800)"
 	usage_error --idle-timeout=1m "idle-timeout '1m' is invalid (seconds, 0-604800)"
 	usage_error --frame-timeout=604801 "frame-timeout '604801' is too large (seconds, 0-604800)"
+	usage_error --write-timeout=soon "write-timeout 'soon' is invalid (seconds, 0-604800)"
+	usage_error --grace=-3 "grace '-3' is too small (seconds, 0-604800)"
 }
 
 @test "bad listen addresses are usage errors" {
