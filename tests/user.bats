@@ -70,3 +70,22 @@ ids_are() {
 	run -0 "$SOCK64D" -i -u "$TEST_USER" <"$BATS_TEST_TMPDIR/req"
 	assert_output "$(frame hi)"
 }
+
+@test "fork failing closes that client only, pauses, and serving resumes" {
+	# Root ignores RLIMIT_NPROC; the user does not.  The daemon starts
+	# with a soft limit of one process, so after -u its fork() fails.
+	local uid gid real=$SOCK64D
+	uid=$(id -u "$TEST_USER") gid=$(id -g "$TEST_USER")
+	printf '#!/bin/sh\nexec prlimit --nproc=1: "%s" "$@"\n' \
+	    "$real" >"$BATS_TEST_TMPDIR/limited"
+	chmod +x "$BATS_TEST_TMPDIR/limited"
+	SOCK64D=$BATS_TEST_TMPDIR/limited daemon_start -u "$TEST_USER"
+	run -1 --separate-stderr client -t 10 refused
+	assert_equal "$stderr" "sock64: server closed the connection before replying"
+	wait_until 5 grep -q "warning: fork (pausing accepts briefly): Resource temporarily unavailable" "$DAEMON_LOG"
+	# The same user may raise its own soft limit up to the hard one.
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+	    prlimit --pid "$DAEMON_PID" --nproc="$(ulimit -Hu)":
+	run -0 client -t 10 served
+	assert_output served
+}
