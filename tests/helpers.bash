@@ -187,6 +187,62 @@ connected_children() {
 	[ "$(grep -c ': connected to ' "$DAEMON_LOG")" -ge "$1" ]
 }
 
+# hold_client PORT: a client that sends half a frame and then waits (at
+# most 20 s).  Started directly, not in a subshell, so that the pid kept
+# in HELD_PIDS is the client's own and release_held can stop it.
+HELD_PIDS=()
+hold_client() {
+	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half-frame"
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$1" \
+	    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half-frame" \
+	    >/dev/null &
+	HELD_PIDS+=($!)
+}
+
+# hold_connections N: N held clients; returns once the daemon (started
+# with -v) has a child set up for each.
+hold_connections() {
+	local k
+	for ((k = 0; k < $1; k++)); do
+		hold_client "$DAEMON_PORT"
+	done
+	wait_until 5 connected_children "$1"
+}
+
+# release_held: stops every held client and waits for it.
+release_held() {
+	local pid
+	for pid in ${HELD_PIDS[@]+"${HELD_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" || true
+	done
+	HELD_PIDS=()
+}
+
+# daemon_stop_by SIGNAL SECONDS: sends SIGNAL; the daemon must exit 0
+# within SECONDS, and none of its children may outlive it.
+daemon_stop_by() {
+	local children pid status=0
+	children=$(daemon_children)
+	kill "-$1" "$DAEMON_PID"
+	if ! wait_until "$2" eval '! daemon_alive'; then
+		echo "sock64d still running $2 s after SIG$1" >&2
+		return 1
+	fi
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	if [ "$status" -ne 0 ]; then
+		echo "sock64d exited with status $status after SIG$1" >&2
+		return 1
+	fi
+	for pid in $children; do
+		if [ -e "/proc/$pid" ]; then
+			echo "child $pid survived SIG$1" >&2
+			return 1
+		fi
+	done
+}
+
 # wait_pids PID...: waits for each; fails if any of them failed.
 wait_pids() {
 	local pid rc=0

@@ -7,42 +7,14 @@ load helpers
 
 teardown() {
 	daemon_stop
-	local pid
-	for pid in ${HELD_PIDS[@]+"${HELD_PIDS[@]}"}; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" || true
-	done
+	release_held
 }
 
-# hold_connections N: N clients that send half a frame and wait; returns
-# once the daemon (started with -v) has a child set up for each.
-hold_connections() {
-	local i
-	HELD_PIDS=()
-	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half-frame"
-	for ((i = 0; i < $1; i++)); do
-		# Started directly, so that $! is the client and not a subshell.
-		"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" \
-		    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half-frame" \
-		    >"$BATS_TEST_TMPDIR/held.$i" &
-		HELD_PIDS+=($!)
-	done
-	wait_until 5 connected_children "$1"
-}
-
-# stop_and_check SIGNAL: the daemon stops on SIGNAL with status 0, its
-# children are gone, and every held client saw its connection closed.
+# stop_and_check SIGNAL: the daemon stops on SIGNAL (see daemon_stop_by),
+# and every held client saw its connection closed.
 stop_and_check() {
-	local children pid status=0
-	children=$(daemon_children)
-	[ -n "$children" ]
-	kill "-$1" "$DAEMON_PID"
-	wait "$DAEMON_PID" || status=$?
-	DAEMON_PID=
-	assert_equal "$status" 0
-	for pid in $children; do
-		[ ! -e "/proc/$pid" ] || { echo "child $pid survived" >&2; return 1; }
-	done
+	[ -n "$(daemon_children)" ]
+	daemon_stop_by "$1" 10
 	wait_pids "${HELD_PIDS[@]}"
 	HELD_PIDS=()
 }
@@ -129,9 +101,7 @@ stop_and_check() {
 	# While the first client holds the only slot, no second child starts.
 	! wait_until 1 eval '[ "$(daemon_children | wc -l)" -gt 1 ]'
 	[ ! -s "$BATS_TEST_TMPDIR/queued" ]
-	kill "${HELD_PIDS[0]}"
-	wait "${HELD_PIDS[0]}" || true
-	HELD_PIDS=()
+	release_held
 	wait "$queued"
 	run -0 cat "$BATS_TEST_TMPDIR/queued"
 	assert_output queued

@@ -7,20 +7,7 @@ load helpers
 
 teardown() {
 	daemon_stop
-	local pid
-	for pid in ${HELD_PIDS[@]+"${HELD_PIDS[@]}"}; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" || true
-	done
-}
-
-# hold PORT: a client that sends half a frame and waits (at most 20 s);
-# its pid is added to HELD_PIDS.
-hold() {
-	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half"
-	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$1" \
-	    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half" >/dev/null &
-	HELD_PIDS+=($!)
+	release_held
 }
 
 # cpu_ticks PID: user + system CPU time of a process, in clock ticks.
@@ -86,10 +73,7 @@ PY
 
 @test "-c 2: a third client is served only after one of the first two leaves" {
 	daemon_start -v -c 2
-	HELD_PIDS=()
-	hold "$DAEMON_PORT"
-	hold "$DAEMON_PORT"
-	wait_until 5 connected_children 2
+	hold_connections 2
 	client -t 20 third >"$BATS_TEST_TMPDIR/third" &
 	local third=$!
 	# It waits in the backlog: no third child, no reply.
@@ -104,10 +88,7 @@ PY
 
 @test "--max-per-source refuses, logs and closes the connection over the limit" {
 	daemon_start -v --max-per-source 2
-	HELD_PIDS=()
-	hold "$DAEMON_PORT"
-	hold "$DAEMON_PORT"
-	wait_until 5 connected_children 2
+	hold_connections 2
 	# Closed at once: end of input, no reply.
 	run -0 raw --no-shutdown --timeout 5 </dev/null
 	assert_output ""
@@ -126,8 +107,7 @@ PY
 	local v4 dual
 	v4=$(sed -n 1p "$BATS_TEST_TMPDIR/ports")
 	dual=$(sed -n 2p "$BATS_TEST_TMPDIR/ports")
-	HELD_PIDS=()
-	hold "$v4"
+	hold_client "$v4"
 	wait_until 5 connected_children 1
 	# 127.0.0.1 reaches the dual-stack socket as ::ffff:127.0.0.1.
 	run -1 --separate-stderr "$SOCK64" -c "127.0.0.1:$dual" -t 5 mapped

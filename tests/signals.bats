@@ -9,22 +9,6 @@ teardown() {
 	daemon_stop
 }
 
-# stopped_within SECONDS: SIGTERM the daemon; it must exit 0 within
-# SECONDS, leaving none of its children behind.
-stopped_within() {
-	local children pid status=0 start=$SECONDS
-	children=$(daemon_children)
-	kill -TERM "$DAEMON_PID"
-	wait_until "$1" eval '! daemon_alive'
-	wait "$DAEMON_PID" || status=$?
-	DAEMON_PID=
-	assert_equal "$status" 0
-	for pid in $children; do
-		[ ! -e "/proc/$pid" ] || { echo "child $pid survived" >&2; return 1; }
-	done
-	echo "stopped in $((SECONDS - start)) s" >&3
-}
-
 @test "SIGTERM mid-reply: the reply in flight is delivered whole, then exit 0" {
 	daemon_start -m 8M
 	# The client sends 8 MiB and reads nothing until the daemon has been
@@ -70,7 +54,7 @@ PY
 		pids+=($!)
 	done
 	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 3 ]'
-	stopped_within 5
+	daemon_stop_by TERM 5
 	# Each client got its reply and then saw the connection close.
 	wait_pids "${pids[@]}"
 	for ((i = 0; i < 3; i++)); do
@@ -89,7 +73,7 @@ time.sleep(20)' "$DAEMON_PORT" &
 	local stuck=$!
 	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 1 ]'
 	sleep 0.5  # let the child fill the socket buffers and block
-	stopped_within 5
+	daemon_stop_by TERM 5
 	kill "$stuck"; wait "$stuck" || true
 	run -0 grep "1 connections still open after 1 s: killing them" "$DAEMON_LOG"
 }
