@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,8 +23,10 @@
 #include "addr.h"
 #include "conn.h"
 #include "echo.h"
+#include "exec.h"
 #include "listen.h"
 #include "log.h"
+#include "peer.h"
 #include "sig.h"
 #include "systemd.h"
 #include "util.h"
@@ -46,12 +49,24 @@ struct config {
 	int		 print_port;
 	int		 inetd;
 	int		 verbosity;
+	char		**program;	/* -- PROGRAM [ARG]...; NULL: echo */
+	char		 program_path[PATH_MAX];
+	size_t		 max_reply;	/* SIZE_MAX until given */
+	int		 handler_timeout;
+};
+
+/* What each connection is served with. */
+struct serve_args {
+	struct conn_opts	 conn;
+	const struct exec_opts	*exec;		/* NULL: echo */
 };
 
 enum {
 	OPT_FRAME_TIMEOUT = 256,
 	OPT_GRACE,
+	OPT_HANDLER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
+	OPT_MAX_REPLY,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -62,12 +77,15 @@ static const struct option long_options[] = {
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ "handler-timeout",	required_argument,	NULL,
+	    OPT_HANDLER_TIMEOUT },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "idle-timeout",	required_argument,	NULL,
 	    OPT_IDLE_TIMEOUT },
 	{ "inetd",		no_argument,		NULL, 'i' },
 	{ "listen",		required_argument,	NULL, 'l' },
 	{ "max-message",	required_argument,	NULL, 'm' },
+	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -90,6 +108,10 @@ static int	serve_client(int, const struct listen_peer *, void *);
 static void	print_ports(const struct listener *, size_t);
 static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
+static void	exec_opts_from(const struct config *, struct exec_opts *);
+static void	resolve_program(struct config *);
+static enum conn_result	serve(int, int, int, const struct conn_opts *,
+			    const struct exec_opts *);
 static enum log_dest	inetd_log_dest(void);
 
 int
@@ -98,6 +120,8 @@ main(int argc, char *argv[])
 	struct config	 cf;
 
 	parse_options(argc, argv, &cf);
+	if (cf.program != NULL)
+		resolve_program(&cf);
 	if (cf.inetd)
 		return run_inetd(&cf);
 	return run_standalone(&cf);
@@ -123,13 +147,15 @@ help(void)
 	printf(
 "usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
 "               [--idle-timeout sec] [--frame-timeout sec]\n"
-"               [--write-timeout sec] [--grace sec]\n"
-"       sock64d -i [-qv] [-m size]\n"
+"               [--write-timeout sec] [--grace sec] [--max-reply size]\n"
+"               [--handler-timeout sec] [-- program [arg ...]]\n"
+"       sock64d -i [-qv] [-m size] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
 "header holding the payload length in decimal, padded with spaces, then\n"
-"the payload; each request gets one reply frame, here its own payload\n"
-"(echo).  Each client is served by a child process of its own.\n"
+"the payload; each request gets one reply frame: its own payload (echo),\n"
+"or what PROGRAM, run once per request with the payload on its stdin,\n"
+"writes on stdout.  Each client is served by a child process of its own.\n"
 "\n"
 "  -l, --listen=ADDR         listen on ADDR; may be repeated.  ADDR is\n"
 "                            HOST:PORT, [IPV6ADDR]:PORT, :PORT or PORT (every\n"
@@ -149,6 +175,10 @@ help(void)
 "      --grace=SEC           on SIGTERM, give open connections SEC seconds to\n"
 "                            finish the reply in flight before they are\n"
 "                            killed (default 10)\n"
+"      --max-reply=SIZE      -- PROGRAM: largest reply; more output fails the\n"
+"                            request (default: --max-message)\n"
+"      --handler-timeout=SEC -- PROGRAM: kill the program's process group\n"
+"                            after SEC seconds (default 30; 0: never)\n"
 "  -1, --print-port          once listening, print each bound port (unix:PATH\n"
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
@@ -168,9 +198,18 @@ help(void)
 "binding (--listen is then refused), and NOTIFY_SOCKET is sent READY=1,\n"
 "STATUS= and STOPPING=1.\n"
 "\n"
+"With -- PROGRAM [ARG]..., each request runs PROGRAM (searched in PATH) in a\n"
+"process group of its own, with the payload on stdin; if it exits 0, its\n"
+"stdout is the reply.  Otherwise the connection is closed with no reply.\n"
+"Its stderr is the server's log.  It gets the server's environment plus\n"
+"PROTO (TCP or UNIX), TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT,\n"
+"REMOTE_ADDR, REMOTE_PORT, SOCK64_REQUEST (1 for a connection's first\n"
+"request) and, on unix sockets, UNIXREMOTEUID, UNIXREMOTEGID, UNIXREMOTEPID.\n"
+"\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
-"or in -i mode after a protocol error or time-out; 2 on a usage error.\n",
+"or in -i mode after a protocol error or time-out; 2 on a usage error\n"
+"(including a PROGRAM that is not found or not executable).\n",
 	    DEFAULT_LISTEN);
 	exit(0);
 }
@@ -188,6 +227,8 @@ parse_options(int argc, char **argv, struct config *cf)
 	cf->frame_timeout = 30;
 	cf->write_timeout = 30;
 	cf->grace = 10;
+	cf->max_reply = SIZE_MAX;
+	cf->handler_timeout = 30;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qvV", long_options,
@@ -225,11 +266,12 @@ parse_options(int argc, char **argv, struct config *cf)
 		}
 	}
 	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") == 0)
-			usage_error("running a program per request "
-			    "(-- PROGRAM) is not supported by this version");
-		usage_error("unexpected argument '%s'", argv[optind]);
+		if (strcmp(argv[optind - 1], "--") != 0)
+			usage_error("unexpected argument '%s'", argv[optind]);
+		cf->program = &argv[optind];
 	}
+	if (cf->max_reply == SIZE_MAX)
+		cf->max_reply = cf->max_message;
 	if (cf->inetd && cf->nlisten > 0)
 		usage_error("--inetd serves stdin and takes no --listen");
 	cf->listen_given = cf->nlisten > 0;
@@ -271,6 +313,15 @@ parse_value(struct config *cf, int ch, const char *arg)
 		break;
 	case OPT_GRACE:
 		parse_timeout("grace", arg, &cf->grace);
+		break;
+	case OPT_HANDLER_TIMEOUT:
+		parse_timeout("handler-timeout", arg, &cf->handler_timeout);
+		break;
+	case OPT_MAX_REPLY:
+		if (parse_size(arg, 0, SIZE_MAX / 2, &cf->max_reply,
+		    &errstr) == -1)
+			usage_error("max-reply '%s' is %s "
+			    "(bytes, or with a k or M suffix)", arg, errstr);
 		break;
 	case OPT_IDLE_TIMEOUT:
 		parse_timeout("idle-timeout", arg,
@@ -318,6 +369,45 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->stop = &sig_got_term;
 }
 
+/*
+ * -- PROGRAM: a run may go on after SIGTERM until shortly before the
+ * parent's --grace runs out and it kills us, so that we can still kill
+ * the program's process group first.
+ */
+static void
+exec_opts_from(const struct config *cf, struct exec_opts *o)
+{
+	int	 grace_ms = cf->grace * 1000;
+
+	memset(o, 0, sizeof(*o));
+	o->path = cf->program_path;
+	o->argv = cf->program;
+	o->max_reply = cf->max_reply;
+	o->timeout = cf->handler_timeout;
+	o->stop_ms = grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
+	o->stop = &sig_got_term;
+}
+
+/* Start-up for -- PROGRAM: find it (else exit 2), seal our descriptors. */
+static void
+resolve_program(struct config *cf)
+{
+	const char	*prog = cf->program[0];
+
+	if (exec_resolve(prog, cf->program_path,
+	    sizeof(cf->program_path)) == -1) {
+		if (errno == ENOENT && strchr(prog, '/') == NULL)
+			fprintf(stderr, "sock64d: program '%s' not found in "
+			    "PATH\n", prog);
+		else
+			fprintf(stderr, "sock64d: program '%s': %s\n", prog,
+			    strerror(errno));
+		exit(2);
+	}
+	if (exec_cloexec_fds() == -1)
+		fatal("close-on-exec");
+}
+
 static int
 log_level_from(const struct config *cf)
 {
@@ -339,7 +429,8 @@ run_standalone(const struct config *cf)
 {
 	struct listener		 ls[MAX_LISTENERS];
 	struct listen_opts	 lo;
-	struct conn_opts	 co;
+	struct serve_args	 sa;
+	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
 	sigset_t		 orig;
 	char			 err[512];
@@ -356,12 +447,14 @@ run_standalone(const struct config *cf)
 		print_ports(ls, lo.nlisteners);
 	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
 
-	conn_opts_from(cf, &co);
+	conn_opts_from(cf, &sa.conn);
+	exec_opts_from(cf, &eo);
+	sa.exec = cf->program != NULL ? &eo : NULL;
 	lo.listeners = ls;
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
 	lo.serve = serve_client;
-	lo.arg = &co;
+	lo.arg = &sa;
 	if (notify.len != 0) {
 		lo.report = systemd_report;
 		lo.report_arg = &notify;
@@ -433,11 +526,45 @@ print_ports(const struct listener *ls, size_t n)
 static int
 serve_client(int fd, const struct listen_peer *peer, void *arg)
 {
-	struct conn_opts	 o = *(const struct conn_opts *)arg;
+	const struct serve_args	*sa = arg;
+	struct conn_opts	 o = sa->conn;
 
 	o.peer = peer->name;
 	log_debug("%s: connected to %s", peer->name, peer->listener->name);
-	return conn_serve(fd, fd, &o) == CONN_CLOSED ? 0 : 1;
+	return serve(fd, fd, fd, &o, sa->exec) == CONN_CLOSED ? 0 : 1;
+}
+
+/*
+ * One connection, with the echo handler or, given eo, a program run per
+ * request; sockfd (which may not be a socket) tells the program who the
+ * peer is.
+ */
+static enum conn_result
+serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
+    const struct exec_opts *eo)
+{
+	struct conn_opts	 o = *co;
+	struct conn_handler	 h;
+	struct peer_env		 pe;
+	struct exec_handler	*eh;
+	enum conn_result	 rv;
+
+	if (eo == NULL)
+		return conn_serve(rfd, wfd, &o);
+	if (peer_env(sockfd, &pe) == -1) {
+		log_warn("%s: peer address", o.peer);
+		return CONN_FAILED;
+	}
+	if ((eh = exec_handler_new(eo, pe.vars, o.peer)) == NULL) {
+		log_warn("%s: exec handler", o.peer);
+		return CONN_FAILED;
+	}
+	h.serve = exec_handler_serve;
+	h.arg = eh;
+	o.handler = &h;
+	rv = conn_serve(rfd, wfd, &o);
+	exec_handler_free(eh);
+	return rv;
 }
 
 /*
@@ -467,12 +594,14 @@ run_inetd(const struct config *cf)
 {
 	struct sockaddr_storage	 ss;
 	struct conn_opts	 o;
+	struct exec_opts	 eo;
+	enum log_dest		 dest = inetd_log_dest();
 	sigset_t		 mask;
 	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
 	int			 type;
 	char			 peer[ADDR_NAME_MAX];
 
-	log_init("sock64d", log_level_from(cf), inetd_log_dest());
+	log_init("sock64d", log_level_from(cf), dest);
 	/* Sockets systemd passed are not for the handler's children. */
 	systemd_forget();
 	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||
@@ -501,6 +630,9 @@ run_inetd(const struct config *cf)
 	conn_opts_from(cf, &o);
 	o.peer = peer;
 	log_debug("%s: connected (inetd mode)", peer);
-	return conn_serve(STDIN_FILENO, STDOUT_FILENO, &o) == CONN_CLOSED ?
-	    0 : 1;
+	exec_opts_from(cf, &eo);
+	/* Never the client connection as the program's stderr. */
+	eo.log_stderr = dest == LOG_TO_SYSLOG;
+	return serve(STDIN_FILENO, STDOUT_FILENO, STDIN_FILENO, &o,
+	    cf->program != NULL ? &eo : NULL) == CONN_CLOSED ? 0 : 1;
 }
