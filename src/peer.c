@@ -47,6 +47,7 @@ peer_env(int fd, struct peer_env *pe)
 	socklen_t		 len = sizeof(local);
 
 	memset(pe, 0, sizeof(*pe));
+	memset(&local, 0, sizeof(local));
 	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
 		return errno == ENOTSOCK ? 0 : -1;
 	switch (local.ss_family) {
@@ -88,6 +89,7 @@ peer_tcp(int fd, const struct sockaddr_storage *local, struct peer_env *pe)
 	char			 rip[INET6_ADDRSTRLEN], rport[8];
 	char			 lip[INET6_ADDRSTRLEN], lport[8];
 
+	memset(&remote, 0, sizeof(remote));
 	if (getpeername(fd, (struct sockaddr *)&remote, &len) == -1)
 		return -1;
 	if (peer_ip(&remote, rip, sizeof(rip), rport, sizeof(rport)) == -1 ||

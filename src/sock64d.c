@@ -453,6 +453,13 @@ run_standalone(const struct config *cf)
 	lo.listeners = ls;
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
+	/*
+	 * --grace 0 with -- PROGRAM: children kill their program's group at
+	 * once on SIGTERM (see exec_opts_from); they get a second to do so
+	 * before SIGKILL, which would leave the group behind.
+	 */
+	if (cf->program != NULL && lo.grace == 0)
+		lo.grace = 1;
 	lo.serve = serve_client;
 	lo.arg = &sa;
 	if (notify.len != 0) {

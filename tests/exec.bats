@@ -319,9 +319,12 @@ EOF
 	DAEMON_PID=
 }
 
-@test "SIGTERM with a program that outlasts --grace: its group is killed before the server exits" {
+# stop_during_run GRACE: SIGTERM while a program sleeps past GRACE; the
+# server must exit 0 without SIGKILLing its child, the program's group
+# killed and nothing left behind.
+stop_during_run() {
 	new_marker
-	daemon_start -v --grace 2 -- sh -c 'sleep "$1"; sleep "$1"' sh \
+	daemon_start -v --grace "$1" -- sh -c 'sleep "$1"; sleep "$1"' sh \
 	    "$MARKER"
 	exec_client --port "$DAEMON_PORT" x >"$BATS_TEST_TMPDIR/out" &
 	local cpid=$!
@@ -336,4 +339,23 @@ EOF
 	grep -q 'handler failed (stopped by shutdown)' "$DAEMON_LOG"
 	! grep -q 'killing them' "$DAEMON_LOG"
 	no_marker_procs "$MARKER"
+}
+
+@test "SIGTERM with a program that outlasts --grace: its group is killed before the server exits" {
+	stop_during_run 2
+}
+
+@test "--grace 0 kills a running program's group too, not just the child" {
+	stop_during_run 0
+}
+
+@test "a program removed after start-up fails its request; the server goes on" {
+	cp "$FIXTURES/exec_env.sh" "$BATS_TEST_TMPDIR/prog"
+	chmod 755 "$BATS_TEST_TMPDIR/prog"
+	daemon_start -- "$BATS_TEST_TMPDIR/prog"
+	run -0 client x
+	assert_line PROTO=TCP
+	rm "$BATS_TEST_TMPDIR/prog"
+	run -1 client x
+	grep -q 'handler failed (cannot run .*prog): No such file' "$DAEMON_LOG"
 }
