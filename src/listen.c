@@ -28,6 +28,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "peer.h"
 #include "sig.h"
 #include "util.h"
 
@@ -43,6 +44,7 @@ struct child {
 	const struct listener		*listener;
 	socklen_t			 addrlen;
 	struct sockaddr_storage		 addr;
+	struct addr_source		 source;	/* --max-per-source */
 };
 
 struct loop {
@@ -69,11 +71,13 @@ static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *, int);
 static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
-static int	loop_over_source(struct loop *, const struct listener *,
-		    const struct sockaddr_storage *, socklen_t);
+static int	loop_over_source(struct loop *, const struct listener *, int,
+		    const struct sockaddr_storage *, socklen_t,
+		    struct addr_source *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct listener *, int,
-		    const struct sockaddr_storage *, socklen_t);
+		    const struct sockaddr_storage *, socklen_t,
+		    const struct addr_source *);
 static void	loop_child(const struct loop *, const struct listener *,
 		    int, const struct sockaddr_storage *, socklen_t)
 		    __attribute__((noreturn));
@@ -423,20 +427,22 @@ static void
 loop_accept(struct loop *lp, const struct listener *l)
 {
 	struct sockaddr_storage	 ss;
+	struct addr_source	 src;
 	socklen_t		 len;
 	int			 fd;
 
+	memset(&src, 0, sizeof(src));
 	while (lp->nchildren < lp->opts->max_children) {
 		len = sizeof(ss);
 		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
 		if (fd != -1 && lp->opts->max_per_source > 0 &&
-		    loop_over_source(lp, l, &ss, len)) {
+		    loop_over_source(lp, l, fd, &ss, len, &src)) {
 			close(fd);
 			continue;
 		}
 		if (fd != -1) {
 			/* After a failed fork, leave the rest in the backlog. */
-			if (loop_spawn(lp, l, fd, &ss, len) == -1)
+			if (loop_spawn(lp, l, fd, &ss, len, &src) == -1)
 				return;
 			continue;
 		}
@@ -459,32 +465,40 @@ loop_accept(struct loop *lp, const struct listener *l)
 }
 
 /*
- * --max-per-source: true (after logging it) when the client's address
- * already has that many connections.  The count is taken over the live
- * children, so it is exact whichever way they ended.
+ * --max-per-source: true (after logging it) when the client's source
+ * already has that many connections.  The source is its IP address, or
+ * for a unix socket its uid; *src receives it.  The count is taken over
+ * the live children, so it is exact whichever way they ended.
  */
 static int
-loop_over_source(struct loop *lp, const struct listener *l,
-    const struct sockaddr_storage *ss, socklen_t len)
+loop_over_source(struct loop *lp, const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len, struct addr_source *src)
 {
-	struct addr_source	 src, other;
-	const struct child	*ch;
-	char			 peer[ADDR_NAME_MAX];
-	size_t			 i, n = 0;
+	char		 peer[ADDR_NAME_MAX];
+	long long	 uid, gid, pid;
+	size_t		 i, n = 0;
 
-	if (addr_source((const struct sockaddr *)ss, len, &src) == -1)
+	memset(src, 0, sizeof(*src));
+	if (l->is_unix) {
+		peer_cred(fd, &uid, &gid, &pid);
+		if (uid == -1)
+			return 0;	/* the system does not say who */
+		src->family = AF_UNIX;
+		memcpy(src->bytes, &uid, sizeof(uid));
+		snprintf(peer, sizeof(peer), "uid %lld", uid);
+	} else if (addr_source((const struct sockaddr *)ss, len, src) == 0)
+		addr_format((const struct sockaddr *)ss, len, peer,
+		    sizeof(peer));
+	else
 		return 0;
-	for (i = 0; i < lp->nchildren; i++) {
-		ch = &lp->children[i];
-		if (addr_source((const struct sockaddr *)&ch->addr,
-		    ch->addrlen, &other) == 0 && addr_same_source(&src, &other))
+	for (i = 0; i < lp->nchildren; i++)
+		if (addr_same_source(src, &lp->children[i].source))
 			n++;
-	}
 	if (n < lp->opts->max_per_source)
 		return 0;
-	addr_format((const struct sockaddr *)ss, len, peer, sizeof(peer));
-	log_warnx("%s: refused on %s: %zu connections from this address "
-	    "already (--max-per-source)", peer, l->name, n);
+	log_warnx("%s: refused on %s: %zu connections from this %s already "
+	    "(--max-per-source)", peer, l->name, n,
+	    l->is_unix ? "user" : "address");
 	return 1;
 }
 
@@ -512,7 +526,8 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
  */
 static int
 loop_spawn(struct loop *lp, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len)
+    const struct sockaddr_storage *ss, socklen_t len,
+    const struct addr_source *src)
 {
 	struct child	*ch;
 	pid_t		 pid;
@@ -529,6 +544,7 @@ loop_spawn(struct loop *lp, const struct listener *l, int fd,
 	ch->listener = l;
 	ch->addrlen = len;
 	memcpy(&ch->addr, ss, len);
+	ch->source = *src;
 	lp->served++;
 	close(fd);
 	return 0;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <unistd.h>
@@ -25,9 +26,12 @@ static const int	 sig_trapped[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 /* In a child: the connection whose input SIGTERM stops (write-once). */
 static int		 sig_stop_rfd = -1;
 static int		 sig_stop_wfd = -1;
+/* In a child running programs: SIGCHLD writes a byte here (write-once). */
+static int		 sig_chld_wfd = -1;
 
 static void	sig_handler(int);
 static void	sig_child_term(int);
+static void	sig_child_chld(int);
 
 static void
 sig_handler(int signo)
@@ -128,4 +132,59 @@ sig_child_setup(const sigset_t *mask, int rfd, int wfd)
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		return -1;
 	return sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
+/*
+ * SIGCHLD in a child that runs programs: the self-pipe trick, so that a
+ * poll(2) on the pipe wakes when a program exits, with no race between
+ * testing a flag and starting to wait.
+ */
+static void
+sig_child_chld(int signo)
+{
+	int	 saved = errno;
+	char	 c = 0;
+
+	(void)signo;
+	sig_got_chld = 1;
+	/* A full pipe already holds a wake-up: nothing is lost. */
+	if (write(sig_chld_wfd, &c, 1) == -1)
+		sig_got_chld = 1;
+	errno = saved;
+}
+
+/*
+ * Installs the SIGCHLD handler above and returns the pipe's read end
+ * (non-blocking, close-on-exec; drain it before each waitpid(2)), or -1.
+ * Once per process: later calls return the same descriptor.
+ */
+int
+sig_chld_pipe(void)
+{
+	static int		 rfd = -1;
+	struct sigaction	 sa;
+	int			 fds[2], i;
+
+	if (rfd != -1)
+		return rfd;
+	if (pipe(fds) == -1)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(fds[i], F_SETFL, O_NONBLOCK) == -1) {
+			close(fds[0]);
+			close(fds[1]);
+			return -1;
+		}
+	sig_chld_wfd = fds[1];
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sa.sa_handler = sig_child_chld;
+	if (sigaction(SIGCHLD, &sa, NULL) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		sig_chld_wfd = -1;
+		return -1;
+	}
+	return rfd = fds[0];
 }

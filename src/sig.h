@@ -13,5 +13,6 @@ extern volatile sig_atomic_t	 sig_got_hup;
 
 int	sig_setup(sigset_t *, sigset_t *);
 int	sig_child_setup(const sigset_t *, int, int);
+int	sig_chld_pipe(void);
 
 #endif /* SOCK64_SIG_H */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,8 +23,10 @@
 #include "addr.h"
 #include "conn.h"
 #include "echo.h"
+#include "exec.h"
 #include "listen.h"
 #include "log.h"
+#include "peer.h"
 #include "priv.h"
 #include "sig.h"
 #include "systemd.h"
@@ -49,13 +52,25 @@ struct config {
 	const char	*user;
 	int		 inetd;
 	int		 verbosity;
+	char		**program;	/* -- PROGRAM [ARG]...; NULL: echo */
+	char		 program_path[PATH_MAX];
+	size_t		 max_reply;	/* SIZE_MAX until given */
+	int		 handler_timeout;
+};
+
+/* What each connection is served with. */
+struct serve_args {
+	struct conn_opts	 conn;
+	const struct exec_opts	*exec;		/* NULL: echo */
 };
 
 enum {
 	OPT_FRAME_TIMEOUT = 256,
 	OPT_GRACE,
+	OPT_HANDLER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_PER_SOURCE,
+	OPT_MAX_REPLY,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -66,6 +81,8 @@ static const struct option long_options[] = {
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ "handler-timeout",	required_argument,	NULL,
+	    OPT_HANDLER_TIMEOUT },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "idle-timeout",	required_argument,	NULL,
 	    OPT_IDLE_TIMEOUT },
@@ -74,6 +91,7 @@ static const struct option long_options[] = {
 	{ "max-message",	required_argument,	NULL, 'm' },
 	{ "max-per-source",	required_argument,	NULL,
 	    OPT_MAX_PER_SOURCE },
+	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 'u' },
@@ -98,6 +116,10 @@ static void	print_ports(const struct listener *, size_t);
 static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
+static void	exec_opts_from(const struct config *, struct exec_opts *);
+static void	resolve_program(struct config *);
+static enum conn_result	serve(int, int, int, const struct conn_opts *,
+			    const struct exec_opts *);
 static enum log_dest	inetd_log_dest(void);
 
 int
@@ -106,6 +128,8 @@ main(int argc, char *argv[])
 	struct config	 cf;
 
 	parse_options(argc, argv, &cf);
+	if (cf.program != NULL)
+		resolve_program(&cf);
 	if (cf.inetd)
 		return run_inetd(&cf);
 	return run_standalone(&cf);
@@ -132,13 +156,15 @@ help(void)
 "usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
+"               [--max-reply size] [--handler-timeout sec]\n"
 "               [-- program [arg ...]]\n"
-"       sock64d -i [-qv] [-m size] [-u user]\n"
+"       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
 "header holding the payload length in decimal, padded with spaces, then\n"
-"the payload; each request gets one reply frame, here its own payload\n"
-"(echo).  Each client is served by a child process of its own.\n"
+"the payload; each request gets one reply frame: its own payload (echo),\n"
+"or what PROGRAM, run once per request with the payload on its stdin,\n"
+"writes on stdout.  Each client is served by a child process of its own.\n"
 "\n"
 "  -l, --listen=ADDR         listen on ADDR; may be repeated.  ADDR is\n"
 "                            HOST:PORT, [IPV6ADDR]:PORT, :PORT or PORT (every\n"
@@ -161,6 +187,10 @@ help(void)
 "      --grace=SEC           on SIGTERM, give open connections SEC seconds to\n"
 "                            finish the reply in flight before they are\n"
 "                            killed (default 10)\n"
+"      --max-reply=SIZE      -- PROGRAM: largest reply; more output fails the\n"
+"                            request (default: --max-message)\n"
+"      --handler-timeout=SEC -- PROGRAM: kill the program's process group\n"
+"                            after SEC seconds (default 30; 0: never)\n"
 "  -1, --print-port          once listening, print each bound port (unix:PATH\n"
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
@@ -171,7 +201,10 @@ help(void)
 "  -v, --verbose             also log each connection and each frame\n"
 "  -q, --quiet               log warnings and errors only\n"
 "  -h, --help                print this help and exit\n"
-"  -V, --version             print the version and exit\n"
+"  -V, --version             print the version and exit\n",
+	    DEFAULT_LISTEN);
+	/* Two parts: C only promises string literals of 4095 bytes. */
+	fputs(
 "\n"
 "Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
 "stderr is the client connection itself.  SIGTERM or SIGINT stops the\n"
@@ -182,10 +215,18 @@ help(void)
 "binding (--listen is then refused), and NOTIFY_SOCKET is sent READY=1,\n"
 "STATUS= and STOPPING=1.\n"
 "\n"
+"With -- PROGRAM [ARG]..., each request runs PROGRAM (searched in PATH) in a\n"
+"process group of its own, with the payload on stdin; if it exits 0, its\n"
+"stdout is the reply.  Otherwise the connection is closed with no reply.\n"
+"Its stderr is the server's log.  It gets the server's environment plus\n"
+"PROTO (TCP or UNIX), TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT,\n"
+"REMOTE_ADDR, REMOTE_PORT, SOCK64_REQUEST (1 for a connection's first\n"
+"request) and, on unix sockets, UNIXREMOTEUID, UNIXREMOTEGID, UNIXREMOTEPID.\n"
+"\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
-"or in -i mode after a protocol error or time-out; 2 on a usage error.\n",
-	    DEFAULT_LISTEN);
+"or in -i mode after a protocol error or time-out; 2 on a usage error\n"
+"(including a PROGRAM that is not found or not executable).\n", stdout);
 	exit(0);
 }
 
@@ -202,6 +243,8 @@ parse_options(int argc, char **argv, struct config *cf)
 	cf->frame_timeout = 30;
 	cf->write_timeout = 30;
 	cf->grace = 10;
+	cf->max_reply = SIZE_MAX;
+	cf->handler_timeout = 30;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV", long_options,
@@ -242,11 +285,12 @@ parse_options(int argc, char **argv, struct config *cf)
 		}
 	}
 	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") == 0)
-			usage_error("running a program per request "
-			    "(-- PROGRAM) is not supported by this version");
-		usage_error("unexpected argument '%s'", argv[optind]);
+		if (strcmp(argv[optind - 1], "--") != 0)
+			usage_error("unexpected argument '%s'", argv[optind]);
+		cf->program = &argv[optind];
 	}
+	if (cf->max_reply == SIZE_MAX)
+		cf->max_reply = cf->max_message;
 	if (cf->inetd && cf->nlisten > 0)
 		usage_error("--inetd serves stdin and takes no --listen");
 	cf->listen_given = cf->nlisten > 0;
@@ -288,6 +332,15 @@ parse_value(struct config *cf, int ch, const char *arg)
 		break;
 	case OPT_GRACE:
 		parse_timeout("grace", arg, &cf->grace);
+		break;
+	case OPT_HANDLER_TIMEOUT:
+		parse_timeout("handler-timeout", arg, &cf->handler_timeout);
+		break;
+	case OPT_MAX_REPLY:
+		if (parse_size(arg, 0, SIZE_MAX / 2, &cf->max_reply,
+		    &errstr) == -1)
+			usage_error("max-reply '%s' is %s "
+			    "(bytes, or with a k or M suffix)", arg, errstr);
 		break;
 	case OPT_IDLE_TIMEOUT:
 		parse_timeout("idle-timeout", arg,
@@ -342,6 +395,45 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->stop = &sig_got_term;
 }
 
+/*
+ * -- PROGRAM: a run may go on after SIGTERM until shortly before the
+ * parent's --grace runs out and it kills us, so that we can still kill
+ * the program's process group first.
+ */
+static void
+exec_opts_from(const struct config *cf, struct exec_opts *o)
+{
+	int	 grace_ms = cf->grace * 1000;
+
+	memset(o, 0, sizeof(*o));
+	o->path = cf->program_path;
+	o->argv = cf->program;
+	o->max_reply = cf->max_reply;
+	o->timeout = cf->handler_timeout;
+	o->stop_ms = grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
+	o->stop = &sig_got_term;
+}
+
+/* Start-up for -- PROGRAM: find it (else exit 2), seal our descriptors. */
+static void
+resolve_program(struct config *cf)
+{
+	const char	*prog = cf->program[0];
+
+	if (exec_resolve(prog, cf->program_path,
+	    sizeof(cf->program_path)) == -1) {
+		if (errno == ENOENT && strchr(prog, '/') == NULL)
+			fprintf(stderr, "sock64d: program '%s' not found in "
+			    "PATH\n", prog);
+		else
+			fprintf(stderr, "sock64d: program '%s': %s\n", prog,
+			    strerror(errno));
+		exit(2);
+	}
+	if (exec_cloexec_fds() == -1)
+		fatal("close-on-exec");
+}
+
 static int
 log_level_from(const struct config *cf)
 {
@@ -363,7 +455,8 @@ run_standalone(const struct config *cf)
 {
 	struct listener		 ls[MAX_LISTENERS];
 	struct listen_opts	 lo;
-	struct conn_opts	 co;
+	struct serve_args	 sa;
+	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
 	struct priv_user	 pu;
 	sigset_t		 orig;
@@ -388,13 +481,22 @@ run_standalone(const struct config *cf)
 		print_ports(ls, lo.nlisteners);
 	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
 
-	conn_opts_from(cf, &co);
+	conn_opts_from(cf, &sa.conn);
+	exec_opts_from(cf, &eo);
+	sa.exec = cf->program != NULL ? &eo : NULL;
 	lo.listeners = ls;
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
 	lo.max_per_source = cf->max_per_source;
+	/*
+	 * --grace 0 with -- PROGRAM: children kill their program's group at
+	 * once on SIGTERM (see exec_opts_from); they get a second to do so
+	 * before SIGKILL, which would leave the group behind.
+	 */
+	if (cf->program != NULL && lo.grace == 0)
+		lo.grace = 1;
 	lo.serve = serve_client;
-	lo.arg = &co;
+	lo.arg = &sa;
 	if (notify.len != 0) {
 		lo.report = systemd_report;
 		lo.report_arg = &notify;
@@ -475,11 +577,45 @@ print_ports(const struct listener *ls, size_t n)
 static int
 serve_client(int fd, const struct listen_peer *peer, void *arg)
 {
-	struct conn_opts	 o = *(const struct conn_opts *)arg;
+	const struct serve_args	*sa = arg;
+	struct conn_opts	 o = sa->conn;
 
 	o.peer = peer->name;
 	log_debug("%s: connected to %s", peer->name, peer->listener->name);
-	return conn_serve(fd, fd, &o) == CONN_CLOSED ? 0 : 1;
+	return serve(fd, fd, fd, &o, sa->exec) == CONN_CLOSED ? 0 : 1;
+}
+
+/*
+ * One connection, with the echo handler or, given eo, a program run per
+ * request; sockfd (which may not be a socket) tells the program who the
+ * peer is.
+ */
+static enum conn_result
+serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
+    const struct exec_opts *eo)
+{
+	struct conn_opts	 o = *co;
+	struct conn_handler	 h;
+	struct peer_env		 pe;
+	struct exec_handler	*eh;
+	enum conn_result	 rv;
+
+	if (eo == NULL)
+		return conn_serve(rfd, wfd, &o);
+	if (peer_env(sockfd, &pe) == -1) {
+		log_warn("%s: peer address", o.peer);
+		return CONN_FAILED;
+	}
+	if ((eh = exec_handler_new(eo, pe.vars, o.peer)) == NULL) {
+		log_warn("%s: exec handler", o.peer);
+		return CONN_FAILED;
+	}
+	h.serve = exec_handler_serve;
+	h.arg = eh;
+	o.handler = &h;
+	rv = conn_serve(rfd, wfd, &o);
+	exec_handler_free(eh);
+	return rv;
 }
 
 /*
@@ -510,12 +646,14 @@ run_inetd(const struct config *cf)
 	struct sockaddr_storage	 ss;
 	struct conn_opts	 o;
 	struct priv_user	 pu;
+	struct exec_opts	 eo;
+	enum log_dest		 dest = inetd_log_dest();
 	sigset_t		 mask;
 	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
 	int			 type;
 	char			 peer[ADDR_NAME_MAX], err[512];
 
-	log_init("sock64d", log_level_from(cf), inetd_log_dest());
+	log_init("sock64d", log_level_from(cf), dest);
 	if (cf->user != NULL && (priv_lookup(cf->user, &pu, err,
 	    sizeof(err)) == -1 || priv_drop(&pu, err, sizeof(err)) == -1))
 		fatalx("%s", err);
@@ -547,6 +685,9 @@ run_inetd(const struct config *cf)
 	conn_opts_from(cf, &o);
 	o.peer = peer;
 	log_debug("%s: connected (inetd mode)", peer);
-	return conn_serve(STDIN_FILENO, STDOUT_FILENO, &o) == CONN_CLOSED ?
-	    0 : 1;
+	exec_opts_from(cf, &eo);
+	/* Never the client connection as the program's stderr. */
+	eo.log_stderr = dest == LOG_TO_SYSLOG;
+	return serve(STDIN_FILENO, STDOUT_FILENO, STDIN_FILENO, &o,
+	    cf->program != NULL ? &eo : NULL) == CONN_CLOSED ? 0 : 1;
 }

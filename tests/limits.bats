@@ -117,6 +117,19 @@ PY
 	assert_output v6
 }
 
+@test "--max-per-source counts unix clients by their uid" {
+	local sock="$BATS_TEST_TMPDIR/s.sock"
+	daemon_start_with -v --max-per-source 1 -l "unix:$sock"
+	{ header 13; printf 'Hel'; } >"$BATS_TEST_TMPDIR/half"
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --unix "$sock" \
+	    --no-shutdown --timeout 20 <"$BATS_TEST_TMPDIR/half" >/dev/null &
+	HELD_PIDS+=($!)
+	wait_until 5 connected_children 1
+	run -1 --separate-stderr "$SOCK64" -c "unix:$sock" -t 5 second
+	assert_equal "$stderr" "sock64: server closed the connection before replying"
+	run -0 grep "uid $(id -u): refused on unix:$sock: 1 connections from this user already (--max-per-source)" "$DAEMON_LOG"
+}
+
 @test "out of descriptors, the daemon pauses accepting without spinning, then recovers" {
 	daemon_start
 	# Lower the daemon's descriptor limit so that accept(2) fails (EMFILE).

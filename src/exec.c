@@ -1,0 +1,531 @@
+/*
+ * sock64: the exec handler.  Each request spawns the program in a
+ * process group of its own, with the payload on a pipe to its stdin and
+ * its stdout on a pipe back; one poll(2) loop feeds the one and drains
+ * the other, so a program may write before it has read everything.  A
+ * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits.  A
+ * run that fails (non-zero exit, a signal, too much output, the time
+ * limit) gets no reply; its whole process group is killed and reaped.
+ * This module knows the handler interface of conn, not sockets.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+
+#define EXEC_OUT_MIN	16384		/* first output buffer */
+#define EXEC_ERRLINE	512		/* a stderr line is logged in pieces
+					   of at most this much */
+
+struct exec_handler {
+	struct exec_opts	 opts;
+	const char		*peer;
+	char			**envp;
+	char			 seq_var[40];	/* SOCK64_REQUEST=N */
+	posix_spawnattr_t	 attr;
+	int			 chld;		/* SIGCHLD self-pipe */
+	int64_t			 stop_deadline;
+	unsigned char		*out;		/* the reply */
+	size_t			 outcap;
+	char			 errline[EXEC_ERRLINE];
+	size_t			 errlen;
+};
+
+/* One program run. */
+struct exec_run {
+	struct exec_handler		*h;
+	const struct conn_request	*req;
+	pid_t				 pid;
+	int				 in;	/* our pipe ends; -1: closed */
+	int				 out;
+	int				 err;
+	size_t				 fed;
+	size_t				 got;
+	int				 status;
+	int				 exited;
+	int64_t				 deadline;
+	const char			*fail;	/* why it was killed */
+	char				 failbuf[64];
+};
+
+static int	exec_pipe(int *, int);
+static int	exec_spawn(struct exec_run *);
+static int	exec_loop(struct exec_run *);
+static int	exec_remaining(struct exec_run *);
+static void	exec_feed(struct exec_run *);
+static int	exec_drain(struct exec_run *);
+static int	exec_grow(struct exec_handler *);
+static void	exec_drain_err(struct exec_run *, int);
+static void	exec_err_lines(struct exec_handler *, int);
+static void	exec_reap(struct exec_run *);
+static void	exec_kill(struct exec_run *);
+static int	exec_verdict(const struct exec_run *);
+static void	exec_close(int *);
+
+/*
+ * A handler for one connection.  vars ("NAME=value", NULL-terminated,
+ * replacing the server's own variables of those names) and peer (for
+ * log lines) must outlive it.  Returns NULL with errno on failure.
+ */
+struct exec_handler *
+exec_handler_new(const struct exec_opts *opts, char *const *vars,
+    const char *peer)
+{
+	struct exec_handler	*h;
+	sigset_t		 set;
+	int			 e;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->opts = *opts;
+	h->peer = peer;
+	if ((h->chld = sig_chld_pipe()) == -1 ||
+	    (h->envp = exec_environ(vars, h->seq_var)) == NULL) {
+		free(h);
+		return NULL;
+	}
+	/* Its own group, default SIGPIPE, nothing blocked. */
+	if ((e = posix_spawnattr_init(&h->attr)) == 0 &&
+	    (e = posix_spawnattr_setflags(&h->attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 &&
+	    (e = posix_spawnattr_setpgroup(&h->attr, 0)) == 0) {
+		sigemptyset(&set);
+		e = posix_spawnattr_setsigmask(&h->attr, &set);
+		sigaddset(&set, SIGPIPE);
+		if (e == 0)
+			e = posix_spawnattr_setsigdefault(&h->attr, &set);
+	}
+	if (e != 0) {
+		free(h->envp);
+		free(h);
+		errno = e;
+		return NULL;
+	}
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	/* A killed group's orphans become ours to reap, not init's. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+#endif
+	return h;
+}
+
+void
+exec_handler_free(struct exec_handler *h)
+{
+	if (h == NULL)
+		return;
+	posix_spawnattr_destroy(&h->attr);
+	free(h->envp);
+	free(h->out);
+	free(h);
+}
+
+/*
+ * conn's handler entry point: one run of the program for one request.
+ * Returns 0 with the reply in the handler's buffer, or -1 (logged).
+ */
+int
+exec_handler_serve(void *arg, const struct conn_request *req,
+    struct conn_reply *rep)
+{
+	struct exec_handler	*h = arg;
+	struct exec_run		 r;
+	int			 rv;
+
+	memset(&r, 0, sizeof(r));
+	r.h = h;
+	r.req = req;
+	r.in = r.out = r.err = -1;
+	if (h->opts.timeout > 0)
+		r.deadline = util_now_ms() + (int64_t)h->opts.timeout * 1000;
+	snprintf(h->seq_var, sizeof(h->seq_var), "SOCK64_REQUEST=%lu",
+	    req->seq);
+	/* Leftovers of earlier runs that have exited since. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		continue;
+	if (exec_spawn(&r) == -1) {
+		log_warn("%s: request %lu: handler failed (cannot run %s)",
+		    h->peer, req->seq, h->opts.path);
+		return -1;
+	}
+	rv = exec_loop(&r);
+	exec_close(&r.in);
+	exec_close(&r.out);
+	if (r.err != -1)
+		exec_drain_err(&r, 1);
+	exec_close(&r.err);
+	if (rv == -1 || !r.exited || r.status != 0)
+		exec_kill(&r);
+	if (exec_verdict(&r) == -1)
+		return -1;
+	rep->data = h->out;
+	rep->len = r.got;
+	return 0;
+}
+
+/*
+ * A pipe whose two ends are above 2 (so that the dup2 onto 0, 1 and 2
+ * in the program cannot clobber one another) and close-on-exec; our
+ * end, fds[ours], is non-blocking.
+ */
+static int
+exec_pipe(int *fds, int ours)
+{
+	int	 i, fd;
+
+	if (pipe(fds) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (fds[i] <= STDERR_FILENO) {
+			fd = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+			close(fds[i]);
+			fds[i] = fd;
+		} else if (util_set_cloexec(fds[i]) == -1)
+			break;
+		if (fds[i] == -1)
+			break;
+	}
+	if (i == 2 && fcntl(fds[ours], F_SETFL, O_NONBLOCK) == 0)
+		return 0;
+	exec_close(&fds[0]);
+	exec_close(&fds[1]);
+	return -1;
+}
+
+/* Starts the program with the pipes on 0, 1 (and 2). */
+static int
+exec_spawn(struct exec_run *r)
+{
+	struct exec_handler		*h = r->h;
+	posix_spawn_file_actions_t	 fa;
+	int				 in[2] = { -1, -1 };
+	int				 out[2] = { -1, -1 };
+	int				 err[2] = { -1, -1 };
+	int				 e = -1;
+
+	if (exec_pipe(in, 1) == -1 || exec_pipe(out, 0) == -1 ||
+	    (h->opts.log_stderr && exec_pipe(err, 0) == -1))
+		goto out;
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		goto out;
+	e = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	if (e == 0)
+		e = posix_spawn_file_actions_adddup2(&fa, out[1],
+		    STDOUT_FILENO);
+	if (e == 0 && err[1] != -1)
+		e = posix_spawn_file_actions_adddup2(&fa, err[1],
+		    STDERR_FILENO);
+	if (e == 0)
+		e = posix_spawn(&r->pid, h->opts.path, &fa, &h->attr,
+		    h->opts.argv, h->envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e == 0) {
+		r->in = in[1];
+		r->out = out[0];
+		r->err = err[0];
+		in[1] = out[0] = err[0] = -1;
+	}
+ out:
+	exec_close(&in[0]);
+	exec_close(&in[1]);
+	exec_close(&out[0]);
+	exec_close(&out[1]);
+	exec_close(&err[0]);
+	exec_close(&err[1]);
+	if (e > 0)
+		errno = e;
+	return e == 0 ? 0 : -1;
+}
+
+/*
+ * Feeds stdin, drains stdout (and stderr), and notes the exit, until the
+ * program has exited and closed its output, or a limit is hit (r->fail)
+ * or something breaks (logged).  Returns 0 or -1.
+ */
+static int
+exec_loop(struct exec_run *r)
+{
+	struct pollfd	 pfd[4];
+	int		 ms, i;
+
+	if (r->req->len == 0)
+		exec_close(&r->in);
+	while (!r->exited || r->out != -1) {
+		pfd[0].fd = r->in;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = r->out;
+		pfd[2].fd = r->err;
+		pfd[3].fd = r->exited ? -1 : r->h->chld;
+		for (i = 0; i < 4; i++)
+			pfd[i].revents = 0;
+		pfd[1].events = pfd[2].events = pfd[3].events = POLLIN;
+		if ((ms = exec_remaining(r)) == 0)
+			return -1;
+		if (poll(pfd, 4, ms) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s: poll", r->h->peer);
+			return -1;
+		}
+		if (pfd[0].revents != 0)
+			exec_feed(r);
+		if (pfd[1].revents != 0 && exec_drain(r) == -1)
+			return -1;
+		if (pfd[2].revents != 0)
+			exec_drain_err(r, 0);
+		if (pfd[3].revents != 0)
+			exec_reap(r);
+	}
+	return 0;
+}
+
+/*
+ * The poll(2) timeout left: the run's own limit, or less once SIGTERM
+ * has come (the parent kills us after --grace, and the program's group
+ * must not outlive us).  0 means time is up, and says why in r->fail.
+ */
+static int
+exec_remaining(struct exec_run *r)
+{
+	struct exec_handler	*h = r->h;
+	int			 ms, stop;
+
+	if (h->opts.stop != NULL && *h->opts.stop && h->stop_deadline == 0)
+		h->stop_deadline = util_now_ms() + h->opts.stop_ms;
+	ms = util_remaining_ms(r->deadline);
+	stop = util_remaining_ms(h->stop_deadline);
+	if (stop != -1 && (ms == -1 || stop < ms)) {
+		if (stop == 0)
+			r->fail = "stopped by shutdown";
+		return stop;
+	}
+	if (ms == 0)
+		r->fail = "timeout";
+	return ms;
+}
+
+/*
+ * Writes what the pipe takes.  The end of the payload, or a program that
+ * stopped reading (EPIPE), closes stdin: its exit status decides.
+ */
+static void
+exec_feed(struct exec_run *r)
+{
+	ssize_t	 n;
+
+	n = write(r->in, r->req->data + r->fed, r->req->len - r->fed);
+	if (n > 0)
+		r->fed += (size_t)n;
+	else if (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK))
+		return;
+	if (n <= 0 || r->fed == r->req->len)
+		exec_close(&r->in);
+}
+
+/*
+ * Reads what stdout has into the reply buffer.  Returns -1 when the
+ * output passes --max-reply (r->fail says so) or reading fails.
+ */
+static int
+exec_drain(struct exec_run *r)
+{
+	struct exec_handler	*h = r->h;
+	ssize_t			 n;
+
+	for (;;) {
+		if (r->got == h->outcap && exec_grow(h) == -1) {
+			log_warn("%s: reply buffer", h->peer);
+			return -1;
+		}
+		n = read(r->out, h->out + r->got, h->outcap - r->got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n == -1) {
+			log_warn("%s: read from %s", h->peer, h->opts.path);
+			return -1;
+		}
+		if (n == 0) {
+			exec_close(&r->out);
+			return 0;
+		}
+		r->got += (size_t)n;
+		if (r->got > h->opts.max_reply) {
+			snprintf(r->failbuf, sizeof(r->failbuf),
+			    "output over %zu bytes", h->opts.max_reply);
+			r->fail = r->failbuf;
+			return -1;
+		}
+	}
+}
+
+/* Doubles the reply buffer, up to one byte over --max-reply. */
+static int
+exec_grow(struct exec_handler *h)
+{
+	size_t		 cap, limit = h->opts.max_reply + 1;
+	unsigned char	*p;
+
+	cap = h->outcap < EXEC_OUT_MIN / 2 ? EXEC_OUT_MIN : h->outcap * 2;
+	if (cap > limit || cap < h->outcap)
+		cap = limit;
+	if (cap <= h->outcap) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if ((p = realloc(h->out, cap)) == NULL)
+		return -1;
+	h->out = p;
+	h->outcap = cap;
+	return 0;
+}
+
+/*
+ * The program's stderr, when it cannot have ours: each line becomes a
+ * log line.  At the end (last), a line without its newline is logged.
+ */
+static void
+exec_drain_err(struct exec_run *r, int last)
+{
+	struct exec_handler	*h = r->h;
+	ssize_t			 n;
+
+	for (;;) {
+		n = read(r->err, h->errline + h->errlen,
+		    sizeof(h->errline) - 1 - h->errlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n > 0)
+			h->errlen += (size_t)n;
+		exec_err_lines(h, last && n <= 0);
+		if (n <= 0)
+			break;
+	}
+	if (n == 0)
+		exec_close(&r->err);
+}
+
+/*
+ * Logs each whole line of the stderr buffer; a full buffer counts as a
+ * line, and so, with flush, does the rest.
+ */
+static void
+exec_err_lines(struct exec_handler *h, int flush)
+{
+	char	*nl;
+	size_t	 len;
+
+	while (h->errlen > 0) {
+		nl = memchr(h->errline, '\n', h->errlen);
+		if (nl != NULL)
+			len = (size_t)(nl - h->errline);
+		else if (flush || h->errlen == sizeof(h->errline) - 1)
+			len = h->errlen;
+		else
+			break;
+		log_warnx("%s: %s: %.*s", h->peer, h->opts.argv[0], (int)len,
+		    h->errline);
+		if (nl != NULL)
+			len++;
+		h->errlen -= len;
+		memmove(h->errline, h->errline + len, h->errlen);
+	}
+}
+
+/* After SIGCHLD: has the program exited? */
+static void
+exec_reap(struct exec_run *r)
+{
+	char	 buf[64];
+	pid_t	 pid;
+
+	while (read(r->h->chld, buf, sizeof(buf)) > 0)
+		continue;
+	while ((pid = waitpid(r->pid, &r->status, WNOHANG)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (pid == r->pid)
+		r->exited = 1;
+	else if (pid == -1 && errno == ECHILD) {
+		/* Not ours to wait for any more: cannot happen. */
+		r->exited = 1;
+		r->fail = "lost track of the program";
+	}
+}
+
+/*
+ * Kills the program's whole process group and reaps the program and
+ * every member that became our child (on Linux, orphans of the group
+ * come to us: we are a subreaper), so nothing is left behind.
+ */
+static void
+exec_kill(struct exec_run *r)
+{
+	pid_t	 pid;
+
+	kill(-r->pid, SIGKILL);
+	if (!r->exited) {
+		while ((pid = waitpid(r->pid, &r->status, 0)) == -1 &&
+		    errno == EINTR)
+			continue;
+		r->exited = 1;
+	}
+	while ((pid = waitpid(-r->pid, NULL, 0)) > 0 ||
+	    (pid == -1 && errno == EINTR))
+		continue;
+}
+
+/* Logs why a run gets no reply; 0 when it does get one. */
+static int
+exec_verdict(const struct exec_run *r)
+{
+	const char	*peer = r->h->peer;
+	unsigned long	 seq = r->req->seq;
+
+	if (r->fail != NULL)
+		log_warnx("%s: request %lu: handler failed (%s)", peer, seq,
+		    r->fail);
+	else if (!r->exited)
+		log_warnx("%s: request %lu: handler failed", peer, seq);
+	else if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0)
+		return 0;
+	else if (WIFEXITED(r->status))
+		log_warnx("%s: request %lu: handler failed (exit %d)", peer,
+		    seq, WEXITSTATUS(r->status));
+	else if (WIFSIGNALED(r->status))
+		log_warnx("%s: request %lu: handler failed (signal %d)", peer,
+		    seq, WTERMSIG(r->status));
+	else
+		log_warnx("%s: request %lu: handler failed (status %d)", peer,
+		    seq, r->status);
+	return -1;
+}
+
+static void
+exec_close(int *fd)
+{
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}

@@ -1,0 +1,37 @@
+/*
+ * sock64: the exec handler.  Each request runs a program with the
+ * payload on its standard input; what it writes on standard output,
+ * if it exits 0, is the reply.
+ */
+#ifndef SOCK64_EXEC_H
+#define SOCK64_EXEC_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "conn.h"
+
+struct exec_opts {
+	const char			*path;		/* from exec_resolve */
+	char *const			*argv;		/* argv[0] as given */
+	size_t				 max_reply;
+	int				 timeout;	/* s; 0: none */
+	/* Once *stop is set, how long a run may still take (ms). */
+	int				 stop_ms;
+	const volatile sig_atomic_t	*stop;
+	/* Read the program's stderr and log it (else it inherits fd 2). */
+	int				 log_stderr;
+};
+
+struct exec_handler;
+
+int	exec_resolve(const char *, char *, size_t);
+int	exec_cloexec_fds(void);
+char	**exec_environ(char *const *, char *);
+struct exec_handler *exec_handler_new(const struct exec_opts *,
+	    char *const *, const char *);
+void	exec_handler_free(struct exec_handler *);
+int	exec_handler_serve(void *, const struct conn_request *,
+	    struct conn_reply *);
+
+#endif /* SOCK64_EXEC_H */

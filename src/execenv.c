@@ -1,0 +1,158 @@
+/*
+ * sock64: what the exec handler's programs get from us, prepared once:
+ * the program's path (a PATH search at start-up), descriptors above 2
+ * sealed with close-on-exec, and the environment of a connection's
+ * programs.  exec.c runs them.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "util.h"
+
+extern char	**environ;
+
+static int	exec_check(const char *);
+static int	exec_env_has(char *const *, const char *);
+
+/*
+ * Finds the program as execvp(3) would: a name with a slash as it is,
+ * else each directory of PATH in turn.  Writes the path into path and
+ * returns 0, or -1 with errno (ENOENT, EACCES, ENAMETOOLONG).
+ */
+int
+exec_resolve(const char *prog, char *path, size_t size)
+{
+	const char	*dirs, *p, *end;
+	size_t		 dlen;
+	int		 n, err = ENOENT;
+
+	if (*prog == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(prog, '/') != NULL) {
+		if (strlen(prog) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(path, prog, strlen(prog) + 1);
+		return exec_check(path);
+	}
+	if ((dirs = getenv("PATH")) == NULL)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	for (p = dirs;; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		dlen = (size_t)(end - p);
+		/* An empty entry is the current directory. */
+		n = snprintf(path, size, "%.*s/%s", (int)dlen,
+		    dlen == 0 ? "." : p, prog);
+		if (n >= 0 && (size_t)n < size && exec_check(path) == 0)
+			return 0;
+		if (errno == EACCES)
+			err = EACCES;
+		if (*end == '\0')
+			break;
+	}
+	errno = err;
+	return -1;
+}
+
+/* A regular file we may execute: 0, or -1 with errno. */
+static int
+exec_check(const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return access(path, X_OK);
+}
+
+/*
+ * Start-up: sets close-on-exec on every descriptor above 2, so that
+ * nothing the server inherited reaches the programs.  Returns 0 or -1.
+ */
+int
+exec_cloexec_fds(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	long		 fd, max;
+	char		*end;
+
+	if ((d = opendir("/dev/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			fd = strtol(de->d_name, &end, 10);
+			if (*end != '\0' || fd <= 2 || fd > INT_MAX ||
+			    fd == dirfd(d))
+				continue;
+			if (util_set_cloexec((int)fd) == -1 && errno != EBADF) {
+				closedir(d);
+				return -1;
+			}
+		}
+		return closedir(d);
+	}
+	if ((max = sysconf(_SC_OPEN_MAX)) < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		if (util_set_cloexec((int)fd) == -1 && errno != EBADF)
+			return -1;
+	return 0;
+}
+
+/*
+ * The programs' environment: ours without the names in vars, then vars,
+ * then seq (SOCK64_REQUEST, rewritten for each request).
+ */
+char **
+exec_environ(char *const *vars, char *seq)
+{
+	char	**envp;
+	size_t	 n, nvars, i, k = 0;
+
+	for (n = 0; environ[n] != NULL; n++)
+		continue;
+	for (nvars = 0; vars != NULL && vars[nvars] != NULL; nvars++)
+		continue;
+	if ((envp = calloc(n + nvars + 2, sizeof(*envp))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!exec_env_has(vars, environ[i]) &&
+		    strncmp(environ[i], "SOCK64_REQUEST=", 15) != 0)
+			envp[k++] = environ[i];
+	for (i = 0; i < nvars; i++)
+		envp[k++] = vars[i];
+	envp[k++] = seq;
+	envp[k] = NULL;
+	return envp;
+}
+
+/* Whether vars sets the variable that the entry "NAME=value" names. */
+static int
+exec_env_has(char *const *vars, const char *entry)
+{
+	size_t	 len = strcspn(entry, "=");
+
+	for (; vars != NULL && *vars != NULL; vars++)
+		if (strncmp(*vars, entry, len) == 0 && (*vars)[len] == '=')
+			return 1;
+	return 0;
+}

@@ -1,0 +1,201 @@
+/*
+ * sock64: a connection's two ends as environment variables for the
+ * programs the exec handler runs.  TCP gets the UCSPI names tcpserver
+ * sets and systemd's REMOTE_ADDR/REMOTE_PORT; unix sockets get PROTO=UNIX
+ * and the peer's uid, gid and pid.  A descriptor that is not a socket
+ * (inetd mode over pipes, as under tcpserver) gets nothing: whoever
+ * started us has set the variables already.
+ */
+#include "config.h"
+
+/*
+ * Linux declares struct ucred for SO_PEERCRED only with _GNU_SOURCE;
+ * configure checked that this works, and only this file needs it.
+ */
+#ifdef HAVE_SO_PEERCRED
+#define _GNU_SOURCE	1
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+static int	peer_add(struct peer_env *, const char *, const char *);
+static int	peer_tcp(int, const struct sockaddr_storage *,
+		    struct peer_env *);
+static int	peer_unix(int, struct peer_env *);
+static int	peer_ip(const struct sockaddr_storage *, char *, size_t,
+		    char *, size_t);
+
+/*
+ * Fills *pe for the connection on fd.  Returns 0, also when fd is not a
+ * socket (then pe->n is 0), or -1 with errno set.
+ */
+int
+peer_env(int fd, struct peer_env *pe)
+{
+	struct sockaddr_storage	 local;
+	socklen_t		 len = sizeof(local);
+
+	memset(pe, 0, sizeof(*pe));
+	memset(&local, 0, sizeof(local));
+	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+		return errno == ENOTSOCK ? 0 : -1;
+	switch (local.ss_family) {
+	case AF_INET:
+	case AF_INET6:
+		return peer_tcp(fd, &local, pe);
+	case AF_UNIX:
+		return peer_unix(fd, pe);
+	}
+	return 0;
+}
+
+/* Appends NAME=value; -1 (EOVERFLOW) if it does not fit. */
+static int
+peer_add(struct peer_env *pe, const char *name, const char *value)
+{
+	int	 n;
+
+	if (pe->n == PEER_ENV_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	n = snprintf(pe->buf[pe->n], PEER_ENV_LEN, "%s=%s", name, value);
+	if (n < 0 || n >= PEER_ENV_LEN) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	pe->vars[pe->n] = pe->buf[pe->n];
+	pe->n++;
+	pe->vars[pe->n] = NULL;
+	return 0;
+}
+
+static int
+peer_tcp(int fd, const struct sockaddr_storage *local, struct peer_env *pe)
+{
+	struct sockaddr_storage	 remote;
+	socklen_t		 len = sizeof(remote);
+	char			 rip[INET6_ADDRSTRLEN], rport[8];
+	char			 lip[INET6_ADDRSTRLEN], lport[8];
+
+	memset(&remote, 0, sizeof(remote));
+	if (getpeername(fd, (struct sockaddr *)&remote, &len) == -1)
+		return -1;
+	if (peer_ip(&remote, rip, sizeof(rip), rport, sizeof(rport)) == -1 ||
+	    peer_ip(local, lip, sizeof(lip), lport, sizeof(lport)) == -1)
+		return -1;
+	if (peer_add(pe, "PROTO", "TCP") == -1 ||
+	    peer_add(pe, "TCPREMOTEIP", rip) == -1 ||
+	    peer_add(pe, "TCPREMOTEPORT", rport) == -1 ||
+	    peer_add(pe, "TCPLOCALIP", lip) == -1 ||
+	    peer_add(pe, "TCPLOCALPORT", lport) == -1 ||
+	    peer_add(pe, "REMOTE_ADDR", rip) == -1 ||
+	    peer_add(pe, "REMOTE_PORT", rport) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * An address and port as text.  An IPv4 client of a dual-stack socket
+ * shows up as ::ffff:a.b.c.d; it is written as plain a.b.c.d, as it
+ * would be on an IPv4 socket.
+ */
+static int
+peer_ip(const struct sockaddr_storage *ss, char *ip, size_t iplen,
+    char *port, size_t portlen)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	const void			*a;
+	unsigned int			 p;
+	int				 af;
+
+	if (ss->ss_family == AF_INET) {
+		sin = (const struct sockaddr_in *)ss;
+		af = AF_INET;
+		a = &sin->sin_addr;
+		p = ntohs(sin->sin_port);
+	} else {
+		sin6 = (const struct sockaddr_in6 *)ss;
+		af = AF_INET6;
+		a = &sin6->sin6_addr;
+		p = ntohs(sin6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			af = AF_INET;
+			a = sin6->sin6_addr.s6_addr + 12;
+		}
+	}
+	if (inet_ntop(af, a, ip, (socklen_t)iplen) == NULL)
+		return -1;
+	if (snprintf(port, portlen, "%u", p) >= (int)portlen) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The credentials of a unix socket's peer as they were when it
+ * connected, -1 for what the system does not tell: SO_PEERCRED (Linux)
+ * has uid, gid and pid; getpeereid(3) (the BSDs) has no pid.
+ */
+void
+peer_cred(int fd, long long *uid, long long *gid, long long *pid)
+{
+#if defined(HAVE_SO_PEERCRED)
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+#elif defined(HAVE_GETPEEREID)
+	uid_t		 u;
+	gid_t		 g;
+#endif
+
+	*uid = *gid = *pid = -1;
+#if defined(HAVE_SO_PEERCRED)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		*uid = uc.uid;
+		*gid = uc.gid;
+		*pid = uc.pid;
+	}
+#elif defined(HAVE_GETPEEREID)
+	if (getpeereid(fd, &u, &g) == 0) {
+		*uid = u;
+		*gid = g;
+	}
+#else
+	(void)fd;
+#endif
+}
+
+/* PROTO=UNIX and the peer's credentials, where the system tells. */
+static int
+peer_unix(int fd, struct peer_env *pe)
+{
+	char		 num[24];
+	long long	 uid, gid, pid;
+
+	peer_cred(fd, &uid, &gid, &pid);
+	if (peer_add(pe, "PROTO", "UNIX") == -1)
+		return -1;
+	snprintf(num, sizeof(num), "%lld", uid);
+	if (uid != -1 && peer_add(pe, "UNIXREMOTEUID", num) == -1)
+		return -1;
+	snprintf(num, sizeof(num), "%lld", gid);
+	if (gid != -1 && peer_add(pe, "UNIXREMOTEGID", num) == -1)
+		return -1;
+	snprintf(num, sizeof(num), "%lld", pid);
+	if (pid > 0 && peer_add(pe, "UNIXREMOTEPID", num) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,22 @@
+/*
+ * sock64: who is at the other end of a connection, as the environment
+ * variables that tcpserver (UCSPI) and systemd give a service: PROTO,
+ * TCPREMOTEIP and friends, REMOTE_ADDR, and for unix sockets the peer's
+ * credentials.
+ */
+#ifndef SOCK64_PEER_H
+#define SOCK64_PEER_H
+
+#define PEER_ENV_MAX	8		/* variables at most */
+#define PEER_ENV_LEN	80		/* "NAME=value" and its NUL */
+
+struct peer_env {
+	char	 buf[PEER_ENV_MAX][PEER_ENV_LEN];
+	char	*vars[PEER_ENV_MAX + 1];	/* NULL-terminated */
+	size_t	 n;
+};
+
+int	peer_env(int, struct peer_env *);
+void	peer_cred(int, long long *, long long *, long long *);
+
+#endif /* SOCK64_PEER_H */

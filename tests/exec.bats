@@ -1,0 +1,361 @@
+#!/usr/bin/env bats
+# The exec handler: sock64d -- PROGRAM [ARG]... runs PROGRAM once per
+# request, payload on stdin, stdout as the reply.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	daemon_stop
+}
+
+# exec_client ARGS...: tests/fixtures/exec_client.py (see there).
+exec_client() {
+	"$PYTHON3" "$FIXTURES/exec_client.py" "$@"
+}
+
+# marker_procs MARKER: the pids, other than the daemon's, of processes
+# whose command line contains MARKER (read in bash, so that no helper
+# process of ours carries the marker itself).
+marker_procs() {
+	local f pid args
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[ "$pid" = "$DAEMON_PID" ] && continue
+		[ "$pid" = "$BASHPID" ] && continue
+		mapfile -d '' args <"$f" 2>/dev/null || continue
+		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
+	done
+	return 0
+}
+
+no_marker_procs() {
+	[ -z "$(marker_procs "$1")" ]
+}
+
+# pids_gone PID...: true once none of them exists, not even as a zombie.
+pids_gone() {
+	local pid
+	for pid in "$@"; do
+		[ -e "/proc/$pid" ] && return 1
+	done
+	return 0
+}
+
+# A sleep with a unique duration is a marker /proc can find.
+new_marker() {
+	MARKER="40.$$$RANDOM"
+}
+
+@test "a filter becomes a service: tr uppercases each request" {
+	daemon_start -- tr a-z A-Z
+	run -0 client "Hello Server!" again
+	assert_output "$(printf 'HELLO SERVER!\nAGAIN')"
+}
+
+@test "binary payloads with NULs pass through cat unchanged" {
+	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	printf 'a\0b\0\0c\n\0' >>"$BATS_TEST_TMPDIR/in"
+	daemon_start -- cat
+	client -n <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "an empty request gives the program an empty stdin at once" {
+	daemon_start -- sh -c 'wc -c'
+	run -0 client ""
+	assert_output 0
+}
+
+@test "a 1 MiB payload through a program that writes before reading does not deadlock" {
+	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	daemon_start --max-reply 2M -- sh "$FIXTURES/exec_write_first.sh"
+	"$SOCK64" -t 20 -n -c "127.0.0.1:$DAEMON_PORT" \
+	    <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	{ head -c 524288 /dev/zero; cat "$BATS_TEST_TMPDIR/in"; } |
+	    cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a program that exits 0 without reading its input still replies" {
+	head -c 300000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	daemon_start -- echo unread
+	run -0 client <"$BATS_TEST_TMPDIR/in"
+	assert_output unread
+}
+
+@test "environment over IPv4: UCSPI and systemd names, request numbers" {
+	daemon_start -- sh "$FIXTURES/exec_env.sh"
+	run -0 exec_client --port "$DAEMON_PORT" one two
+	local port
+	port=$(sed -n 's/^client_port=//p' <<<"$output")
+	assert_line PROTO=TCP
+	assert_line TCPREMOTEIP=127.0.0.1
+	assert_line "TCPREMOTEPORT=$port"
+	assert_line TCPLOCALIP=127.0.0.1
+	assert_line "TCPLOCALPORT=$DAEMON_PORT"
+	assert_line REMOTE_ADDR=127.0.0.1
+	assert_line "REMOTE_PORT=$port"
+	assert_line SOCK64_REQUEST=1
+	assert_line SOCK64_REQUEST=2
+	refute_line --regexp '^UNIX'
+}
+
+@test "environment over IPv6" {
+	have_ipv6 || skip "no IPv6 loopback"
+	daemon_start_with -l '[::1]:0' -- sh "$FIXTURES/exec_env.sh"
+	run -0 exec_client --host ::1 --port "$DAEMON_PORT" one
+	local port
+	port=$(sed -n 's/^client_port=//p' <<<"$output")
+	assert_line PROTO=TCP
+	assert_line TCPREMOTEIP=::1
+	assert_line "TCPREMOTEPORT=$port"
+	assert_line TCPLOCALIP=::1
+	assert_line "TCPLOCALPORT=$DAEMON_PORT"
+	assert_line REMOTE_ADDR=::1
+	assert_line "REMOTE_PORT=$port"
+	assert_line SOCK64_REQUEST=1
+}
+
+@test "an IPv4 client of a dual-stack listener is shown as plain IPv4" {
+	have_ipv6 || skip "no IPv6 loopback"
+	daemon_start_with -l :0 -- sh "$FIXTURES/exec_env.sh"
+	run -0 exec_client --port "$DAEMON_PORT" one
+	assert_line TCPREMOTEIP=127.0.0.1
+	assert_line TCPLOCALIP=127.0.0.1
+	assert_line REMOTE_ADDR=127.0.0.1
+}
+
+@test "environment over a unix socket: PROTO=UNIX and the peer's credentials" {
+	local sock="$BATS_TEST_TMPDIR/s.sock"
+	daemon_start_with -l "unix:$sock" -- sh "$FIXTURES/exec_env.sh"
+	run -0 exec_client --unix "$sock" one two
+	local pid
+	pid=$(sed -n 's/^client_pid=//p' <<<"$output")
+	assert_line PROTO=UNIX
+	assert_line "UNIXREMOTEUID=$(id -u)"
+	assert_line "UNIXREMOTEGID=$(id -g)"
+	assert_line "UNIXREMOTEPID=$pid"
+	assert_line SOCK64_REQUEST=2
+	refute_line --regexp '^(TCP|REMOTE_)'
+}
+
+@test "the program inherits no descriptor beyond 0, 1 and 2" {
+	exec 7</dev/null
+	daemon_start -- sh -c 'ls /proc/$$/fd'
+	exec 7<&-
+	run -0 client x
+	assert_output "$(printf '0\n1\n2')"
+}
+
+@test "the program runs in its own process group, SIGPIPE default, nothing blocked" {
+	# grep is the program itself after exec: its own mask, not a
+	# shell's mid-fork.
+	daemon_start -- sh -c 'set -- $(cat /proc/$$/stat); echo "$1 $5";
+	    exec grep -E "^Sig(Blk|Ign)" /proc/self/status'
+	run -0 client x
+	local pid pgid
+	read -r pid pgid <<<"${lines[0]}"
+	assert_equal "$pgid" "$pid"
+	assert_line --regexp '^SigBlk:[[:space:]]+0+$'
+	local ign
+	ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' <<<"$output")
+	# SIGPIPE is signal 13: bit 12.
+	[ $((0x$ign & 0x1000)) -eq 0 ]
+}
+
+@test "the program's stderr goes to the server's log, not to the client" {
+	daemon_start -- sh -c 'echo to-the-log >&2; echo reply'
+	run -0 --separate-stderr client x
+	assert_output reply
+	assert_equal "$stderr" ""
+	grep -q '^to-the-log$' "$DAEMON_LOG"
+}
+
+@test "a non-zero exit: no reply, the connection closes, the log says why" {
+	daemon_start -- sh -c 'cat >/dev/null; exit 3'
+	run -1 client x
+	assert_output --partial "closed the connection before replying"
+	grep -q 'handler failed (exit 3)' "$DAEMON_LOG"
+}
+
+@test "replies before a failed request are kept" {
+	daemon_start -- sh -c 'test "$SOCK64_REQUEST" -lt 3 && cat'
+	run -1 exec_client --port "$DAEMON_PORT" a b c d
+	assert_line a
+	assert_line b
+	assert_line closed
+	refute_line d
+	grep -q 'request 3: handler failed (exit 1)' "$DAEMON_LOG"
+}
+
+@test "a program killed by a signal: no reply, logged with the signal" {
+	daemon_start -- sh -c 'kill -KILL $$'
+	run -1 client x
+	grep -q 'handler failed (signal 9)' "$DAEMON_LOG"
+}
+
+@test "--handler-timeout kills a sleeping program and leaves no process behind" {
+	new_marker
+	daemon_start --handler-timeout 1 -- sleep "$MARKER"
+	run -1 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	assert_output --partial "closed the connection before replying"
+	grep -q 'handler failed (timeout)' "$DAEMON_LOG"
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+@test "the timeout kills the program's whole process group, children too" {
+	new_marker
+	daemon_start --handler-timeout 1 -- sh -c \
+	    'echo "pids $$" >&2; sleep "$1" & echo "pids $!" >&2; sleep "$1"' \
+	    sh "$MARKER"
+	run -1 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	grep -q 'handler failed (timeout)' "$DAEMON_LOG"
+	wait_until 5 no_marker_procs "$MARKER"
+	# Not even zombies: the program and its background child are gone.
+	local pids
+	pids=$(sed -n 's/^pids //p' "$DAEMON_LOG")
+	[ "$(wc -w <<<"$pids")" -eq 2 ]
+	# shellcheck disable=SC2086
+	wait_until 5 pids_gone $pids
+}
+
+@test "output over --max-reply: no reply, the program is killed" {
+	daemon_start --max-reply 1k -- yes
+	run -1 client x
+	grep -q 'handler failed (output over 1024 bytes)' "$DAEMON_LOG"
+}
+
+@test "output of exactly --max-reply bytes is a reply" {
+	daemon_start --max-reply 11 -- echo 0123456789
+	run -0 client x
+	assert_output 0123456789
+}
+
+@test "--max-reply defaults to --max-message" {
+	daemon_start -m 100 -- sh -c 'head -c 101 /dev/zero'
+	run -1 client x
+	grep -q 'handler failed (output over 100 bytes)' "$DAEMON_LOG"
+}
+
+@test "a program that is not found makes start-up fail with status 2" {
+	run -2 "$SOCK64D" -1 -l 127.0.0.1:0 -- no-such-program-sock64
+	assert_output "sock64d: program 'no-such-program-sock64' not found in PATH"
+	run -2 "$SOCK64D" -1 -l 127.0.0.1:0 -- "$BATS_TEST_TMPDIR/nothing"
+	assert_output --partial "No such file or directory"
+}
+
+@test "a program that is not executable makes start-up fail with status 2" {
+	printf '#!/bin/sh\n' >"$BATS_TEST_TMPDIR/noexec"
+	chmod 644 "$BATS_TEST_TMPDIR/noexec"
+	run -2 "$SOCK64D" -i -- "$BATS_TEST_TMPDIR/noexec" </dev/null
+	assert_output --partial "Permission denied"
+	run -2 "$SOCK64D" -i -- /tmp </dev/null
+}
+
+@test "inetd mode runs the program per request over pipes" {
+	{ frame one; frame two; } >"$BATS_TEST_TMPDIR/req"
+	run -0 --separate-stderr "$SOCK64D" -i -- tr a-z A-Z \
+	    <"$BATS_TEST_TMPDIR/req"
+	assert_output "$(frame ONE; frame TWO)"
+	assert_equal "$stderr" ""
+}
+
+@test "inetd mode: a failed program ends the connection with status 1" {
+	run -1 --separate-stderr "$SOCK64D" -i -- false <<<"$(frame x)"
+	assert_output ""
+	[[ "$stderr" == *": stdin: request 1: handler failed (exit 1)" ]]
+}
+
+@test "inetd mode on one socket as stdin, stdout and stderr: program stderr stays out of the stream" {
+	run -0 "$PYTHON3" - "$SOCK64D" <<'EOF'
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "-i", "--", "sh", "-c",
+                      "echo noise >&2; echo noise2 >&2; tr a-z A-Z"],
+                     stdin=b, stdout=b, stderr=b)
+b.close()
+a.sendall(b"5".ljust(64) + b"hello")
+a.shutdown(socket.SHUT_WR)
+a.settimeout(10)
+got = b""
+while True:
+    c = a.recv(65536)
+    if not c:
+        break
+    got += c
+rc = p.wait(timeout=10)
+want = b"5".ljust(64) + b"HELLO"
+print("ok" if got == want and rc == 0 else "bad: %r rc=%d" % (got, rc))
+EOF
+	assert_output ok
+}
+
+@test "a pipelined burst of 100 requests: a program run each, replies in order" {
+	daemon_start -- sh -c 'printf "%s %s %s" "$SOCK64_REQUEST" $$ "$(cat)"'
+	local reqs=() i
+	for ((i = 1; i <= 100; i++)); do reqs+=("req$i"); done
+	run -0 exec_client --pipeline --port "$DAEMON_PORT" "${reqs[@]}"
+	local replies
+	replies=$(sed 1,3d <<<"$output")
+	[ "$(wc -l <<<"$replies")" -eq 100 ]
+	# In order: reply i names request i and carries payload i.
+	for ((i = 1; i <= 100; i++)); do
+		[[ "$(sed -n "${i}p" <<<"$replies")" =~ ^$i\ [0-9]+\ req$i$ ]]
+	done
+	# Each by a program run of its own: 100 different pids.
+	[ "$(awk '{ print $2 }' <<<"$replies" | sort -u | wc -l)" -eq 100 ]
+}
+
+@test "SIGTERM lets a running program finish its reply" {
+	daemon_start -v --grace 10 -- sh -c 'sleep 0.5; echo finished'
+	exec_client --port "$DAEMON_PORT" x >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	wait_until 5 grep -q 'request 1,' "$DAEMON_LOG"
+	kill -TERM "$DAEMON_PID"
+	wait "$cpid"
+	grep -qx finished "$BATS_TEST_TMPDIR/out"
+	wait "$DAEMON_PID"
+	DAEMON_PID=
+}
+
+# stop_during_run GRACE: SIGTERM while a program sleeps past GRACE; the
+# server must exit 0 without SIGKILLing its child, the program's group
+# killed and nothing left behind.
+stop_during_run() {
+	new_marker
+	daemon_start -v --grace "$1" -- sh -c 'sleep "$1"; sleep "$1"' sh \
+	    "$MARKER"
+	exec_client --port "$DAEMON_PORT" x >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	wait_until 5 eval '[ -n "$(marker_procs "$MARKER")" ]'
+	kill -TERM "$DAEMON_PID"
+	local status=0
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	wait "$cpid" || true
+	grep -qx closed "$BATS_TEST_TMPDIR/out"
+	grep -q 'handler failed (stopped by shutdown)' "$DAEMON_LOG"
+	! grep -q 'killing them' "$DAEMON_LOG"
+	no_marker_procs "$MARKER"
+}
+
+@test "SIGTERM with a program that outlasts --grace: its group is killed before the server exits" {
+	stop_during_run 2
+}
+
+@test "--grace 0 kills a running program's group too, not just the child" {
+	stop_during_run 0
+}
+
+@test "a program removed after start-up fails its request; the server goes on" {
+	cp "$FIXTURES/exec_env.sh" "$BATS_TEST_TMPDIR/prog"
+	chmod 755 "$BATS_TEST_TMPDIR/prog"
+	daemon_start -- "$BATS_TEST_TMPDIR/prog"
+	run -0 client x
+	assert_line PROTO=TCP
+	rm "$BATS_TEST_TMPDIR/prog"
+	run -1 client x
+	grep -q 'handler failed (cannot run .*prog): No such file' "$DAEMON_LOG"
+}
