@@ -103,14 +103,18 @@ exec_handler_new(const struct exec_opts *opts, char *const *vars,
 		free(h);
 		return NULL;
 	}
-	/* Its own group, default SIGPIPE, nothing blocked. */
+	/*
+	 * Its own group, every signal at its default (an ignored SIGQUIT
+	 * or SIGPIPE inherited from whoever started us is not the
+	 * program's business), nothing blocked.
+	 */
 	if ((e = posix_spawnattr_init(&h->attr)) == 0 &&
 	    (e = posix_spawnattr_setflags(&h->attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 &&
 	    (e = posix_spawnattr_setpgroup(&h->attr, 0)) == 0) {
 		sigemptyset(&set);
 		e = posix_spawnattr_setsigmask(&h->attr, &set);
-		sigaddset(&set, SIGPIPE);
+		sigfillset(&set);
 		if (e == 0)
 			e = posix_spawnattr_setsigdefault(&h->attr, &set);
 	}
@@ -148,7 +152,6 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 {
 	struct exec_handler	*h = arg;
 	struct exec_run		 r;
-	int			 rv;
 
 	memset(&r, 0, sizeof(r));
 	r.h = h;
@@ -166,14 +169,15 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 		    h->peer, req->seq, h->opts.path);
 		return -1;
 	}
-	rv = exec_loop(&r);
+	/* A failed loop says why in r.fail; the verdict reads it. */
+	(void)exec_loop(&r);
 	exec_close(&r.in);
 	exec_close(&r.out);
 	if (r.err != -1)
 		exec_drain_err(&r, 1);
 	exec_close(&r.err);
-	if (rv == -1 || !r.exited || r.status != 0)
-		exec_kill(&r);
+	/* Whatever of its group is left has outlived its request. */
+	exec_kill(&r);
 	if (exec_verdict(&r) == -1)
 		return -1;
 	rep->data = h->out;
@@ -283,6 +287,7 @@ exec_loop(struct exec_run *r)
 			if (errno == EINTR)
 				continue;
 			log_warn("%s: poll", r->h->peer);
+			r->fail = "poll failed";
 			return -1;
 		}
 		if (pfd[0].revents != 0)
@@ -417,7 +422,8 @@ exec_drain_err(struct exec_run *r, int last)
 			continue;
 		if (n > 0)
 			h->errlen += (size_t)n;
-		exec_err_lines(h, last && n <= 0);
+		/* At end of file, a last line without its newline too. */
+		exec_err_lines(h, n == 0 || (last && n < 0));
 		if (n <= 0)
 			break;
 	}

@@ -25,6 +25,7 @@ extern char	**environ;
 
 static int	exec_check(const char *);
 static int	exec_env_has(char *const *, const char *);
+static int	exec_env_peer_name(const char *);
 
 /*
  * Finds the program as execvp(3) would: a name with a slash as it is,
@@ -136,6 +137,7 @@ exec_environ(char *const *vars, char *seq)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (!exec_env_has(vars, environ[i]) &&
+		    !(nvars > 0 && exec_env_peer_name(environ[i])) &&
 		    strncmp(environ[i], "SOCK64_REQUEST=", 15) != 0)
 			envp[k++] = environ[i];
 	for (i = 0; i < nvars; i++)
@@ -143,6 +145,25 @@ exec_environ(char *const *vars, char *seq)
 	envp[k++] = seq;
 	envp[k] = NULL;
 	return envp;
+}
+
+/*
+ * Whether the entry "NAME=value" is one of the names that describe a
+ * connection.  When this connection's own are set, such names left in
+ * the server's environment (from whatever started it) must not reach
+ * the program: a stale TCPREMOTEHOST beside PROTO=UNIX would mislead it.
+ */
+static int
+exec_env_peer_name(const char *entry)
+{
+	static const char *const prefixes[] = { "PROTO=", "TCP", "UNIX",
+	    "REMOTE_ADDR=", "REMOTE_PORT=", "PROXY" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
 }
 
 /* Whether vars sets the variable that the entry "NAME=value" names. */

@@ -306,6 +306,12 @@ listen_adopt(int fd, struct listener *l)
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -1;
+	/* TCP and unix only: other families have no peer we can name. */
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
+	    ss.ss_family != AF_UNIX) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
 	l->fd = fd;
 	l->is_unix = ss.ss_family == AF_UNIX;
 	addr_format((struct sockaddr *)&ss, len, l->name, sizeof(l->name));

@@ -188,11 +188,14 @@ peer_unix(int fd, struct peer_env *pe)
 	peer_cred(fd, &uid, &gid, &pid);
 	if (peer_add(pe, "PROTO", "UNIX") == -1)
 		return -1;
+	/* The ...EUID/...EGID spellings are ucspi-unix's, for its programs. */
 	snprintf(num, sizeof(num), "%lld", uid);
-	if (uid != -1 && peer_add(pe, "UNIXREMOTEUID", num) == -1)
+	if (uid != -1 && (peer_add(pe, "UNIXREMOTEUID", num) == -1 ||
+	    peer_add(pe, "UNIXREMOTEEUID", num) == -1))
 		return -1;
 	snprintf(num, sizeof(num), "%lld", gid);
-	if (gid != -1 && peer_add(pe, "UNIXREMOTEGID", num) == -1)
+	if (gid != -1 && (peer_add(pe, "UNIXREMOTEGID", num) == -1 ||
+	    peer_add(pe, "UNIXREMOTEEGID", num) == -1))
 		return -1;
 	snprintf(num, sizeof(num), "%lld", pid);
 	if (pid > 0 && peer_add(pe, "UNIXREMOTEPID", num) == -1)

@@ -7,7 +7,7 @@
 #ifndef SOCK64_PEER_H
 #define SOCK64_PEER_H
 
-#define PEER_ENV_MAX	8		/* variables at most */
+#define PEER_ENV_MAX	12		/* variables at most */
 #define PEER_ENV_LEN	80		/* "NAME=value" and its NUL */
 
 struct peer_env {

@@ -99,6 +99,9 @@ sig_child_term(int signo)
 	    sig_stop_rfd != sig_stop_wfd)
 		close(sig_stop_rfd);
 	sig_stop_rfd = -1;
+	/* A handler waiting on a program polls the self-pipe: wake it. */
+	if (sig_chld_wfd != -1)
+		(void)write(sig_chld_wfd, "", 1);
 	errno = saved;
 }
 

@@ -118,6 +118,7 @@ static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
 static void	exec_opts_from(const struct config *, struct exec_opts *);
 static void	resolve_program(struct config *);
+static int	program_runs_as_user(const struct config *);
 static enum conn_result	serve(int, int, int, const struct conn_opts *,
 			    const struct exec_opts *);
 static enum log_dest	inetd_log_dest(void);
@@ -434,6 +435,23 @@ resolve_program(struct config *cf)
 		fatal("close-on-exec");
 }
 
+/*
+ * After -u: the program was found as root, but it is the user who must
+ * be able to run it.  -1 (said on stderr) when the user cannot.
+ */
+static int
+program_runs_as_user(const struct config *cf)
+{
+	char	 path[sizeof(cf->program_path)];
+
+	if (cf->user == NULL || cf->program == NULL ||
+	    exec_resolve(cf->program_path, path, sizeof(path)) == 0)
+		return 0;
+	fprintf(stderr, "sock64d: program '%s' cannot be run by user %s: "
+	    "%s\n", cf->program_path, cf->user, strerror(errno));
+	return -1;
+}
+
 static int
 log_level_from(const struct config *cf)
 {
@@ -476,6 +494,10 @@ run_standalone(const struct config *cf)
 	if (cf->user != NULL && priv_drop(&pu, err, sizeof(err)) == -1) {
 		close_listeners(ls, lo.nlisteners);
 		fatalx("%s", err);
+	}
+	if (program_runs_as_user(cf) == -1) {
+		close_listeners(ls, lo.nlisteners);
+		exit(2);
 	}
 	if (cf->print_port)
 		print_ports(ls, lo.nlisteners);
@@ -657,6 +679,8 @@ run_inetd(const struct config *cf)
 	if (cf->user != NULL && (priv_lookup(cf->user, &pu, err,
 	    sizeof(err)) == -1 || priv_drop(&pu, err, sizeof(err)) == -1))
 		fatalx("%s", err);
+	if (program_runs_as_user(cf) == -1)
+		exit(2);
 	/* Sockets systemd passed are not for the handler's children. */
 	systemd_forget();
 	if (fcntl(STDIN_FILENO, F_GETFD) == -1 ||

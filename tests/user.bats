@@ -89,3 +89,13 @@ ids_are() {
 	run -0 client -t 10 served
 	assert_output served
 }
+
+@test "-u with a program only root may run refuses to start (exit 2)" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\ncat\n' >"$BATS_TEST_TMPDIR/bin/rootonly"
+	chmod 700 "$BATS_TEST_TMPDIR/bin/rootonly"
+	run -2 --separate-stderr "$SOCK64D" -u "$TEST_USER" -l 127.0.0.1:0 \
+	    -- "$BATS_TEST_TMPDIR/bin/rootonly"
+	[[ "$stderr" == *"sock64d: program '$BATS_TEST_TMPDIR/bin/rootonly' cannot be run by user $TEST_USER: Permission denied" ]]
+}
