@@ -46,6 +46,14 @@ struct conn {
 	size_t			 wlen;
 };
 
+/*
+ * Static, not malloc'd: a process serves one connection at a time, and
+ * a freshly forked child then faults in only the pages it uses, with no
+ * allocator state to copy from its parent.
+ */
+static unsigned char	conn_rbuf[CONN_RBUF_SIZE];
+static unsigned char	conn_wbuf[CONN_WBUF_SIZE];
+
 static int	conn_parse(struct conn *);
 static int	conn_header(struct conn *);
 static int	conn_answer(struct conn *, const unsigned char *, size_t);
@@ -77,13 +85,8 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	c.wfd = wfd;
 	c.opts = opts;
 	frame_decoder_init(&c.dec, opts->max_message);
-	c.rbuf = malloc(CONN_RBUF_SIZE);
-	c.wbuf = malloc(CONN_WBUF_SIZE);
-	if (c.rbuf == NULL || c.wbuf == NULL) {
-		log_warn("%s: buffers", opts->peer);
-		rv = -1;
-		goto out;
-	}
+	c.rbuf = conn_rbuf;
+	c.wbuf = conn_wbuf;
 	for (;;) {
 		rv = conn_parse(&c);
 		/*
@@ -101,11 +104,8 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 		if ((rv = conn_fill(&c)) <= 0)
 			break;
 	}
- out:
 	if (rv == -1 && c.refused)
 		io_linger(rfd, wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
-	free(c.rbuf);
-	free(c.wbuf);
 	free(c.big);
 	return rv == 0 ? CONN_CLOSED : CONN_FAILED;
 }
