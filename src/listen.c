@@ -6,6 +6,11 @@
  */
 #include "config.h"
 
+#ifdef HAVE_ACCEPT4
+/* accept4(2): the client's socket is born close-on-exec, non-blocking. */
+#define _GNU_SOURCE
+#endif
+
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -440,7 +445,12 @@ loop_accept(struct loop *lp, const struct listener *l)
 	memset(&src, 0, sizeof(src));
 	while (lp->nchildren < lp->opts->max_children) {
 		len = sizeof(ss);
+#ifdef HAVE_ACCEPT4
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+#else
 		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+#endif
 		if (fd != -1 && lp->opts->max_per_source > 0 &&
 		    loop_over_source(lp, l, fd, &ss, len, &src)) {
 			close(fd);
@@ -603,11 +613,16 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 	 * Non-blocking, so that a peer which stops reading cannot hold a
 	 * write past --write-timeout; the connection loop polls for room.
 	 */
-	if (sig_child_setup(&o->wait_mask, fd, fd) == -1 ||
-	    util_set_cloexec(fd) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+	if (sig_child_setup(&o->wait_mask, fd, fd) == -1) {
 		log_warn("child set-up");
 		_exit(1);
 	}
+#ifndef HAVE_ACCEPT4
+	if (util_set_cloexec(fd) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		log_warn("child set-up");
+		_exit(1);
+	}
+#endif
 	if (!l->is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	peer.listener = l;

@@ -1,8 +1,8 @@
 /*
- * sock64: signal handling for the daemon's parent.  SIGCHLD, SIGTERM,
- * SIGINT and SIGHUP are blocked except while the parent waits in
- * pselect(2), so a flag can never be set between its test and the wait.
- * SIGPIPE is ignored everywhere: a closed peer shows up as EPIPE.
+ * sock64: signal handling.  In the daemon's parent, SIGCHLD, SIGTERM,
+ * SIGINT and SIGHUP are blocked except while it waits in pselect(2), so
+ * a flag can never be set between its test and the wait.  SIGPIPE is
+ * ignored everywhere: a closed peer shows up as EPIPE.
  */
 #include "config.h"
 
@@ -23,35 +23,84 @@ volatile sig_atomic_t	 sig_got_hup;
 static const int	 sig_trapped[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 #define SIG_NTRAPPED	(sizeof(sig_trapped) / sizeof(sig_trapped[0]))
 
-/* In a child: the connection whose input SIGTERM stops (write-once). */
+/*
+ * Write-once settings read by the handler.  The daemon's children keep
+ * the parent's handler (a fork costs no sigaction(2) then); what they
+ * do differently is decided by these descriptors being set.
+ */
+static int		 sig_handlers_set;
+/* In a child: the connection whose input SIGTERM stops. */
 static int		 sig_stop_rfd = -1;
 static int		 sig_stop_wfd = -1;
-/* In a child running programs: SIGCHLD writes a byte here (write-once). */
+/* In a child running programs: the self-pipe a signal writes to. */
 static int		 sig_chld_wfd = -1;
 
 static void	sig_handler(int);
-static void	sig_child_term(int);
-static void	sig_child_chld(int);
+static void	sig_stop_input(void);
+static int	sig_install(int, int);
 
+/*
+ * The one handler: it sets a flag and, in a child, stops the input and
+ * wakes a handler waiting on its program.  Nothing else.
+ */
 static void
 sig_handler(int signo)
 {
+	int	 saved = errno;
+
 	switch (signo) {
 	case SIGCHLD:
 		sig_got_chld = 1;
+		/* A full pipe already holds a wake-up: nothing is lost. */
+		if (sig_chld_wfd != -1)
+			(void)write(sig_chld_wfd, "", 1);
 		break;
 	case SIGTERM:
 	case SIGINT:
 		sig_got_term = 1;
+		sig_stop_input();
 		break;
 	case SIGHUP:
 		sig_got_hup = 1;
 		break;
 	}
+	errno = saved;
 }
 
 /*
- * Installs the handlers, ignores SIGPIPE and blocks the trapped signals.
+ * SIGTERM or SIGINT in a child: finish the reply in flight, read nothing
+ * more.  shutdown(2) and close(2) are async-signal-safe, and a read that
+ * is blocked, or about to block, then sees end of input at once; so the
+ * connection loop cannot sleep through the signal.  A pipe cannot be
+ * shut down, so it is closed instead, unless it is also the output.  A
+ * handler polling on a program is woken through its self-pipe.
+ */
+static void
+sig_stop_input(void)
+{
+	if (sig_stop_rfd != -1 && shutdown(sig_stop_rfd, SHUT_RD) == -1 &&
+	    sig_stop_rfd != sig_stop_wfd)
+		close(sig_stop_rfd);
+	sig_stop_rfd = -1;
+	if (sig_chld_wfd != -1)
+		(void)write(sig_chld_wfd, "", 1);
+}
+
+static int
+sig_install(int signo, int flags)
+{
+	struct sigaction	 sa;
+
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sa.sa_flags = flags;
+	sa.sa_handler = sig_handler;
+	return sigaction(signo, &sa, NULL);
+}
+
+/*
+ * Installs the handler, ignores SIGPIPE and blocks the trapped signals.
  * *orig receives the mask we started with; *waitmask is that mask with
  * the trapped signals open, for pselect(2) and for children.
  */
@@ -70,47 +119,26 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
 	*waitmask = *orig;
 	for (i = 0; i < SIG_NTRAPPED; i++)
 		sigdelset(waitmask, sig_trapped[i]);
-
+	for (i = 0; i < SIG_NTRAPPED; i++)
+		if (sig_install(sig_trapped[i], 0) == -1)
+			return -1;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;
-	sa.sa_handler = sig_handler;
-	for (i = 0; i < SIG_NTRAPPED; i++)
-		if (sigaction(sig_trapped[i], &sa, NULL) == -1)
-			return -1;
 	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
-}
-
-/*
- * SIGTERM or SIGINT in a child: finish the reply in flight, read nothing
- * more.  shutdown(2) and close(2) are async-signal-safe, and a read that
- * is blocked, or about to block, then sees end of input at once; so the
- * connection loop cannot sleep through the signal.  A pipe cannot be
- * shut down, so it is closed instead, unless it is also the output.
- */
-static void
-sig_child_term(int signo)
-{
-	int	 saved = errno;
-
-	(void)signo;
-	sig_got_term = 1;
-	if (sig_stop_rfd != -1 && shutdown(sig_stop_rfd, SHUT_RD) == -1 &&
-	    sig_stop_rfd != sig_stop_wfd)
-		close(sig_stop_rfd);
-	sig_stop_rfd = -1;
-	/* A handler waiting on a program polls the self-pipe: wake it. */
-	if (sig_chld_wfd != -1)
-		(void)write(sig_chld_wfd, "", 1);
-	errno = saved;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	sig_handlers_set = 1;
+	return 0;
 }
 
 /*
  * Set-up for a process serving one connection (a forked child, or -i
  * mode): SIGTERM and SIGINT stop it gracefully (sig_got_term is set and
- * reading from rfd ends), SIGCHLD and SIGHUP get their defaults, and
- * the signal mask becomes `mask`.  SIGPIPE stays ignored, so a peer
- * that goes away is an EPIPE to log, not a silent death.
+ * reading from rfd ends), SIGPIPE is ignored (a peer that goes away is
+ * an EPIPE to log, not a silent death), and the signal mask becomes
+ * `mask`.  A forked child already has the handler: only the mask
+ * changes.  SIGHUP and SIGCHLD set their flags and are otherwise
+ * ignored, as in the parent.
  */
 int
 sig_child_setup(const sigset_t *mask, int rfd, int wfd)
@@ -119,54 +147,32 @@ sig_child_setup(const sigset_t *mask, int rfd, int wfd)
 
 	sig_stop_rfd = rfd;
 	sig_stop_wfd = wfd;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sa.sa_handler = SIG_DFL;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = sig_child_term;
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sigaddset(&sa.sa_mask, SIGINT);
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		return -1;
+	if (!sig_handlers_set) {
+		if (sig_install(SIGTERM, 0) == -1 ||
+		    sig_install(SIGINT, 0) == -1)
+			return -1;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = 0;
+		sa.sa_handler = SIG_IGN;
+		if (sigaction(SIGPIPE, &sa, NULL) == -1)
+			return -1;
+		sig_handlers_set = 1;
+	}
 	return sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
 /*
- * SIGCHLD in a child that runs programs: the self-pipe trick, so that a
- * poll(2) on the pipe wakes when a program exits, with no race between
- * testing a flag and starting to wait.
- */
-static void
-sig_child_chld(int signo)
-{
-	int	 saved = errno;
-	char	 c = 0;
-
-	(void)signo;
-	sig_got_chld = 1;
-	/* A full pipe already holds a wake-up: nothing is lost. */
-	if (write(sig_chld_wfd, &c, 1) == -1)
-		sig_got_chld = 1;
-	errno = saved;
-}
-
-/*
- * Installs the SIGCHLD handler above and returns the pipe's read end
+ * For a child that runs programs: a self-pipe written on SIGCHLD (and on
+ * SIGTERM), so that a poll(2) on it wakes when a program exits, with no
+ * race between checking and waiting.  Returns the pipe's read end
  * (non-blocking, close-on-exec; drain it before each waitpid(2)), or -1.
  * Once per process: later calls return the same descriptor.
  */
 int
 sig_chld_pipe(void)
 {
-	static int		 rfd = -1;
-	struct sigaction	 sa;
-	int			 fds[2], i;
+	static int	 rfd = -1;
+	int		 fds[2], i;
 
 	if (rfd != -1)
 		return rfd;
@@ -180,10 +186,7 @@ sig_chld_pipe(void)
 			return -1;
 		}
 	sig_chld_wfd = fds[1];
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sa.sa_handler = sig_child_chld;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1) {
+	if (sig_install(SIGCHLD, SA_RESTART | SA_NOCLDSTOP) == -1) {
 		close(fds[0]);
 		close(fds[1]);
 		sig_chld_wfd = -1;
