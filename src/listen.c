@@ -648,7 +648,9 @@ loop_reap(struct loop *lp)
 	pid_t		 pid;
 	int		 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	/* With no child left there is nothing to ask the kernel. */
+	while (lp->nchildren > 0 &&
+	    (pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		lp->paused_until = 0;
 		if ((ch = loop_find(lp, pid)) == NULL)
 			continue;
