@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# make install: what it puts where, and the systemd units it installs,
-# checked by systemd-analyze (verify, and the security exposure score).
+# make install: what it puts where (programs, manual pages,
+# units), and the systemd units checked by systemd-analyze (verify, and
+# the security exposure score).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -50,10 +51,13 @@ analyze() {
 	    --root="$root" "$@"
 }
 
-@test "make install DESTDIR= installs the programs and the units, nothing else" {
+@test "make install DESTDIR= installs the programs, pages and units, nothing else" {
 	local expected
 	expected="$SBINDIR/sock64d
-$BINDIR/sock64"
+$BINDIR/sock64
+$MANDIR/man1/sock64.1
+$MANDIR/man7/sock64.7
+$MANDIR/man8/sock64d.8"
 	if [ -n "${SYSTEMDSYSTEMUNITDIR:-}" ]; then
 		expected+="
 $SYSTEMDSYSTEMUNITDIR/sock64d-daemon.service
