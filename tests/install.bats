@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# make install: what it puts where (programs, manual pages,
+# make install: what it puts where (programs, manual pages, completion,
 # units), and the systemd units checked by systemd-analyze (verify, and
 # the security exposure score).
 
@@ -51,13 +51,18 @@ analyze() {
 	    --root="$root" "$@"
 }
 
-@test "make install DESTDIR= installs the programs, pages and units, nothing else" {
+@test "make install DESTDIR= installs the programs, pages, completion and units, nothing else" {
 	local expected
 	expected="$SBINDIR/sock64d
 $BINDIR/sock64
 $MANDIR/man1/sock64.1
 $MANDIR/man7/sock64.7
 $MANDIR/man8/sock64d.8"
+	if [ -n "${BASHCOMPLETIONDIR:-}" ]; then
+		expected+="
+$BASHCOMPLETIONDIR/sock64
+$BASHCOMPLETIONDIR/sock64d"
+	fi
 	if [ -n "${SYSTEMDSYSTEMUNITDIR:-}" ]; then
 		expected+="
 $SYSTEMDSYSTEMUNITDIR/sock64d-daemon.service
