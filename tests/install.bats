@@ -43,12 +43,15 @@ analysis_root() {
 }
 
 # analyze ARGS...: systemd-analyze on the installed units, found first
-# in the configured unit directory.
+# in the configured unit directory.  verify looks up each Documentation=
+# page with man(1), among the installed pages; without man it cannot.
 analyze() {
-	local root
+	local root man=yes
 	root=$(analysis_root)
-	SYSTEMD_UNIT_PATH="$SYSTEMDSYSTEMUNITDIR:" systemd-analyze \
-	    --root="$root" "$@"
+	command -v man >/dev/null || man=no
+	[ "$1" = verify ] && set -- verify --man="$man" "${@:2}"
+	MANPATH="$root$MANDIR" SYSTEMD_UNIT_PATH="$SYSTEMDSYSTEMUNITDIR:" \
+	    systemd-analyze --root="$root" "$@"
 }
 
 @test "make install DESTDIR= installs the programs, pages, completion and units, nothing else" {
