@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# make install: what it puts where, and the systemd units it installs,
-# checked by systemd-analyze (verify, and the security exposure score).
+# make install: what it puts where (programs, manual pages, completion,
+# units), and the systemd units checked by systemd-analyze (verify, and
+# the security exposure score).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -42,18 +43,29 @@ analysis_root() {
 }
 
 # analyze ARGS...: systemd-analyze on the installed units, found first
-# in the configured unit directory.
+# in the configured unit directory.  verify looks up each Documentation=
+# page with man(1), among the installed pages; without man it cannot.
 analyze() {
-	local root
+	local root man=yes
 	root=$(analysis_root)
-	SYSTEMD_UNIT_PATH="$SYSTEMDSYSTEMUNITDIR:" systemd-analyze \
-	    --root="$root" "$@"
+	command -v man >/dev/null || man=no
+	[ "$1" = verify ] && set -- verify --man="$man" "${@:2}"
+	MANPATH="$root$MANDIR" SYSTEMD_UNIT_PATH="$SYSTEMDSYSTEMUNITDIR:" \
+	    systemd-analyze --root="$root" "$@"
 }
 
-@test "make install DESTDIR= installs the programs and the units, nothing else" {
+@test "make install DESTDIR= installs the programs, pages, completion and units, nothing else" {
 	local expected
 	expected="$SBINDIR/sock64d
-$BINDIR/sock64"
+$BINDIR/sock64
+$MANDIR/man1/sock64.1
+$MANDIR/man7/sock64.7
+$MANDIR/man8/sock64d.8"
+	if [ -n "${BASHCOMPLETIONDIR:-}" ]; then
+		expected+="
+$BASHCOMPLETIONDIR/sock64
+$BASHCOMPLETIONDIR/sock64d"
+	fi
 	if [ -n "${SYSTEMDSYSTEMUNITDIR:-}" ]; then
 		expected+="
 $SYSTEMDSYSTEMUNITDIR/sock64d-daemon.service
