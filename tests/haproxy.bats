@@ -81,7 +81,7 @@ haproxy_start() {
 	sed -e "s/127\.0\.0\.1:8000/127.0.0.1:$FRONT_PORT/" \
 	    -e "s/127\.0\.0\.1:8001/127.0.0.1:${BACK_PORT[a]}/" \
 	    -e "s/127\.0\.0\.1:8002/127.0.0.1:${BACK_PORT[b]}/" \
-	    -e "s/inter 2s/inter 100ms/" \
+	    -e "s/inter 2s/inter 250ms/" \
 	    "$BATS_TEST_DIRNAME/../contrib/haproxy.cfg" \
 	    >"$BATS_TEST_TMPDIR/haproxy.cfg"
 	HAPROXY_LOG="$BATS_TEST_TMPDIR/haproxy.log"
@@ -129,7 +129,12 @@ front() {
 	# From here on every request must succeed at the first try.
 	local k
 	for ((k = 0; k < 50; k++)); do
-		run -0 front "after $k"
+		run front "after $k"
+		if [ "$status" -ne 0 ]; then
+			echo "request $k after the DOWN failed: $output" >&2
+			cat "$HAPROXY_LOG" "$BATS_TEST_TMPDIR/b.log" >&2
+			return 1
+		fi
 		assert_output --regexp '^b 127\.0\.0\.1 [0-9]+ 127\.0\.0\.1$'
 	done
 	wait "$loop"
