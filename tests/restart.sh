@@ -49,6 +49,17 @@ port_printed() {
 	[ -s "$dir/$1.port" ] && [ "$(readlink "/proc/$2/fd/1")" != "$dir/$1.port" ]
 }
 
+# Whatever happens, nothing started here outlives the script.
+a= b= loop=
+cleanup() {
+	local pid
+	touch "$dir/stop"
+	for pid in $loop $a $b; do
+		kill -TERM "$pid" 2>/dev/null && wait "$pid"
+	done
+}
+trap cleanup EXIT
+
 rm -f "$dir/stop"
 "$SOCK64D" -1 -v --reuseport -l 127.0.0.1:0 >"$dir/a.port" 2>"$dir/a.log" &
 a=$!
@@ -67,13 +78,16 @@ until_ok 10 at_least b 50 || exit 1
 kill -TERM "$a"
 wait "$a"
 echo "A exited with status $?" >&2
+a=
 before=$(served b)
 until_ok 10 at_least b $((before + 200)) || exit 1
 touch "$dir/stop"
 wait "$loop"
+loop=
 kill -TERM "$b"
 wait "$b"
 echo "B exited with status $?" >&2
+b=
 head -n 1 "$dir/loop.out"
 echo "a $(served a)"
 echo "b $(served b)"
