@@ -53,9 +53,10 @@ second_start() {
 	local ns=(unshare --net)
 	# Its own network namespace, where the test may turn on
 	# net.ipv4.tcp_migrate_req without touching the host's setting.
-	"${ns[@]}" true 2>/dev/null || ns=()
+	local own=1
+	"${ns[@]}" true 2>/dev/null || { ns=(); own=0; }
 	run -0 --separate-stderr env SOCK64D="$SOCK64D" PYTHON3="$PYTHON3" \
-	    "${ns[@]}" bash "$BATS_TEST_DIRNAME/restart.sh" "$BATS_TEST_TMPDIR"
+	    OWN_NETNS=$own "${ns[@]}" bash "$BATS_TEST_DIRNAME/restart.sh" "$BATS_TEST_TMPDIR"
 	echo "$stderr" >&2
 	local sent ok failed retried
 	read -r sent ok failed retried <<<"${lines[0]}"

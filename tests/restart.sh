@@ -20,9 +20,10 @@ flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, req))[1]
 if not flags & 1:
     fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))
 PY
-# Connections queued on A's listener move to B when A closes it.
+# Connections queued on A's listener move to B when A closes it (only
+# set in a namespace of our own: the host's setting is not ours).
 migrate=/proc/sys/net/ipv4/tcp_migrate_req
-if [ -w "$migrate" ] && [ "${MIGRATE:-1}" = 1 ]; then
+if [ "${OWN_NETNS:-0}" = 1 ] && [ -w "$migrate" ] && [ "${MIGRATE:-1}" = 1 ]; then
 	echo 1 >"$migrate"
 fi
 
