@@ -23,6 +23,7 @@ struct addr {
 	char		 port[8];
 	char		 path[ADDR_PATH_MAX];
 	int		 bracketed;		/* host was "[v6]" */
+	int		 reuseport;		/* listen with SO_REUSEPORT */
 };
 
 /* Who a connection comes from, for --max-per-source. */

@@ -87,6 +87,10 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	frame_decoder_init(&c.dec, opts->max_message);
 	c.rbuf = conn_rbuf;
 	c.wbuf = conn_wbuf;
+	if (opts->npending > 0 && opts->npending <= CONN_RBUF_SIZE) {
+		memcpy(c.rbuf, opts->pending, opts->npending);
+		c.rend = opts->npending;
+	}
 	for (;;) {
 		rv = conn_parse(&c);
 		/*
@@ -290,6 +294,12 @@ conn_fill(struct conn *c)
 	}
 	if (n == 0 && conn_at_boundary(c)) {
 		log_debug("%s: closed after %lu requests", o->peer, c->seq);
+		return 0;
+	}
+	/* Balancers' health checks end so: a close, not a failure. */
+	if (n == -1 && errno == ECONNRESET && conn_at_boundary(c) &&
+	    !conn_stopping(c)) {
+		log_debug("%s: reset after %lu requests", o->peer, c->seq);
 		return 0;
 	}
 	return conn_read_failed(c, n, c->rend - c->rpos, c->dec.length);

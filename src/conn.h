@@ -39,6 +39,9 @@ struct conn_opts {
 	int				 write_timeout;	/* s; 0: none */
 	const char			*peer;		/* for log lines */
 	const struct conn_handler	*handler;
+	/* Input read before the loop (after a PROXY header): served first. */
+	const unsigned char		*pending;
+	size_t				 npending;	/* at most 64 KiB */
 	/* Once set (by SIGTERM), answer what is buffered and stop. */
 	const volatile sig_atomic_t	*stop;
 };

@@ -40,6 +40,8 @@
 /* After accept(2) runs out of a resource, or fork(2) fails. */
 #define LISTEN_PAUSE_MS		100
 #define LISTEN_WARN_EVERY_MS	10000
+/* At shutdown, how long a client accepted just now has to send. */
+#define LISTEN_SETTLE_MS	100
 /* The report hook hears of changed counts at most this often. */
 #define LISTEN_REPORT_MS	1000
 
@@ -50,6 +52,7 @@ struct child {
 	socklen_t			 addrlen;
 	struct sockaddr_storage		 addr;
 	struct addr_source		 source;	/* --max-per-source */
+	int				 verdict_fd;	/* source due; or -1 */
 };
 
 struct loop {
@@ -61,10 +64,18 @@ struct loop {
 	unsigned long long		 served;
 	struct listen_stats		 reported;
 	int64_t				 reported_at;
+	int				 sources[2];	/* children's reports */
+};
+
+/* A child's report of its source (listen_report_source). */
+struct source_note {
+	pid_t				 pid;
+	struct addr_source		 source;
+	char				 name[ADDR_NAME_MAX];
 };
 
 static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
-		    int, const char **);
+		    int, int, const char **);
 static int	listen_open_any(const struct addr *, int, struct listener *,
 		    char *, size_t);
 static int	listen_open_tcp(const struct addr *, int, struct listener *,
@@ -82,14 +93,20 @@ static int	loop_over_source(struct loop *, const struct listener *, int,
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
-		    const struct addr_source *);
+		    const struct addr_source *, int);
 static void	loop_child(const struct loop *, const struct listener *,
-		    int, const struct sockaddr_storage *, socklen_t)
+		    int, const struct sockaddr_storage *, socklen_t, int)
 		    __attribute__((noreturn));
 static void	loop_reap(struct loop *);
 static struct child	*loop_find(struct loop *, pid_t);
 static void	loop_child_name(const struct child *, char *, size_t);
 static void	loop_stop(struct loop *);
+static void	loop_settle(struct loop *);
+static int	loop_sources_open(struct loop *);
+static void	loop_sources_close(struct loop *);
+static void	loop_sources(struct loop *);
+static void	loop_child_sources(const struct loop *, int,
+		    struct listen_peer *);
 
 /*
  * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
@@ -115,7 +132,7 @@ listen_open(const struct addr *a, int backlog, struct listener *l,
  */
 static int
 listen_socket(int family, const struct sockaddr *sa, socklen_t len,
-    int v6only, int backlog, const char **stage)
+    int v6only, int backlog, int reuseport, const char **stage)
 {
 	int	 fd, on = 1, saved;
 
@@ -129,6 +146,8 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 	*stage = "setsockopt";
 	if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &on, sizeof(on)) == -1)
+		goto fail;
+	if (reuseport && listen_reuseport(fd) == -1)
 		goto fail;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &v6only, sizeof(v6only)) == -1)
@@ -162,14 +181,14 @@ listen_open_any(const struct addr *a, int backlog, struct listener *l,
 	sin6.sin6_addr = in6addr_any;
 	sin6.sin6_port = port;
 	l->fd = listen_socket(AF_INET6, (struct sockaddr *)&sin6,
-	    sizeof(sin6), 0, backlog, &stage);
+	    sizeof(sin6), 0, backlog, a->reuseport, &stage);
 	if (l->fd == -1 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
 		sin.sin_port = port;
 		l->fd = listen_socket(AF_INET, (struct sockaddr *)&sin,
-		    sizeof(sin), 0, backlog, &stage);
+		    sizeof(sin), 0, backlog, a->reuseport, &stage);
 	}
 	if (l->fd == -1) {
 		snprintf(err, errlen, "%s :%s: %s", stage, a->port,
@@ -202,7 +221,7 @@ listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		l->fd = listen_socket(ai->ai_family, ai->ai_addr,
-		    ai->ai_addrlen, 1, backlog, &stage);
+		    ai->ai_addrlen, 1, backlog, a->reuseport, &stage);
 		if (l->fd != -1)
 			break;
 		saved = errno;
@@ -234,7 +253,7 @@ listen_open_unix(const struct addr *a, int backlog, struct listener *l,
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
 	l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun),
-	    0, backlog, &stage);
+	    0, backlog, 0, &stage);
 	if (l->fd == -1 && errno == EADDRINUSE) {
 		if ((stale = listen_unix_is_stale(&sun)) != 1) {
 			snprintf(err, errlen, "bind unix:%s: %s", a->path,
@@ -244,7 +263,7 @@ listen_open_unix(const struct addr *a, int backlog, struct listener *l,
 		}
 		unlink(a->path);
 		l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun,
-		    sizeof(sun), 0, backlog, &stage);
+		    sizeof(sun), 0, backlog, 0, &stage);
 	}
 	if (l->fd == -1) {
 		snprintf(err, errlen, "%s unix:%s: %s", stage, a->path,
@@ -365,8 +384,10 @@ listen_loop(const struct listen_opts *o)
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
 	lp.children = calloc(o->max_children, sizeof(*lp.children));
-	if (lp.children == NULL)
+	if (lp.children == NULL || loop_sources_open(&lp) == -1) {
+		free(lp.children);
 		return -1;
+	}
 	for (;;) {
 		if (sig_got_chld) {
 			sig_got_chld = 0;
@@ -387,6 +408,7 @@ listen_loop(const struct listen_opts *o)
 	}
 	loop_report(&lp, 1);
 	loop_stop(&lp);
+	loop_sources_close(&lp);
 	free(lp.children);
 	return 0;
 }
@@ -421,6 +443,12 @@ loop_wait(struct loop *lp, int due)
 				maxfd = o->listeners[i].fd;
 		}
 	}
+	/* Reports of sources are read even at the cap or in a pause. */
+	if (lp->sources[0] != -1) {
+		FD_SET(lp->sources[0], &rfds);
+		if (lp->sources[0] > maxfd)
+			maxfd = lp->sources[0];
+	}
 	if (due >= 0 && (tsp == NULL || due < left)) {
 		ts.tv_sec = due / 1000;
 		ts.tv_nsec = (long)(due % 1000) * 1000000;
@@ -430,6 +458,10 @@ loop_wait(struct loop *lp, int due)
 	if (n == -1 && errno != EINTR)
 		loop_pause(lp, "pselect", "", errno);
 	/* After EINTR or a time-out the set is not looked at. */
+	if (n > 0 && lp->sources[0] != -1 && FD_ISSET(lp->sources[0], &rfds)) {
+		loop_sources(lp);
+		n--;
+	}
 	return n > 0 ? n : 0;
 }
 
@@ -440,7 +472,7 @@ loop_accept(struct loop *lp, const struct listener *l)
 	struct sockaddr_storage	 ss;
 	struct addr_source	 src;
 	socklen_t		 len;
-	int			 fd;
+	int			 fd, later;
 
 	memset(&src, 0, sizeof(src));
 	while (lp->nchildren < lp->opts->max_children) {
@@ -451,14 +483,20 @@ loop_accept(struct loop *lp, const struct listener *l)
 #else
 		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
 #endif
-		if (fd != -1 && lp->opts->max_per_source > 0 &&
+		/* Counted once the child knows the source (PROXY). */
+		later = fd != -1 && lp->sources[1] != -1 &&
+		    lp->opts->later_source((struct sockaddr *)&ss, len,
+		    l->is_unix, lp->opts->later_arg);
+		if (later)
+			memset(&src, 0, sizeof(src));
+		else if (fd != -1 && lp->opts->max_per_source > 0 &&
 		    loop_over_source(lp, l, fd, &ss, len, &src)) {
 			close(fd);
 			continue;
 		}
 		if (fd != -1) {
 			/* After a failed fork, leave the rest in the backlog. */
-			if (loop_spawn(lp, l, fd, &ss, len, &src) == -1)
+			if (loop_spawn(lp, l, fd, &ss, len, &src, later) == -1)
 				return;
 			continue;
 		}
@@ -543,19 +581,35 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 static int
 loop_spawn(struct loop *lp, const struct listener *l, int fd,
     const struct sockaddr_storage *ss, socklen_t len,
-    const struct addr_source *src)
+    const struct addr_source *src, int later)
 {
 	struct child	*ch;
 	pid_t		 pid;
+	int		 vp[2] = { -1, -1 };
 
-	if ((pid = fork()) == -1) {
-		close(fd);
+	if (later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
+	    util_set_cloexec(vp[1]) == -1)) {
+		loop_pause(lp, "pipe", "", errno);
+		pid = -1;
+	} else if ((pid = fork()) == -1)
 		loop_pause(lp, "fork", "", errno);
+	if (pid == -1) {
+		close(fd);
+		if (vp[0] != -1) {
+			close(vp[0]);
+			close(vp[1]);
+		}
 		return -1;
 	}
-	if (pid == 0)
-		loop_child(lp, l, fd, ss, len);
+	if (pid == 0) {
+		if (vp[1] != -1)
+			close(vp[1]);
+		loop_child(lp, l, fd, ss, len, vp[0]);
+	}
+	if (vp[0] != -1)
+		close(vp[0]);
 	ch = &lp->children[lp->nchildren++];
+	ch->verdict_fd = vp[1];
 	ch->pid = pid;
 	ch->listener = l;
 	ch->addrlen = len;
@@ -600,7 +654,7 @@ loop_report(struct loop *lp, int stopping)
  */
 static void
 loop_child(const struct loop *lp, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len)
+    const struct sockaddr_storage *ss, socklen_t len, int verdict)
 {
 	const struct listen_opts	*o = lp->opts;
 	struct listen_peer		 peer;
@@ -609,6 +663,9 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
+	peer.report_fd = peer.verdict_fd = -1;
+	if (lp->sources[0] != -1)
+		loop_child_sources(lp, verdict, &peer);
 	/*
 	 * Non-blocking, so that a peer which stops reading cannot hold a
 	 * write past --write-timeout; the connection loop polls for room.
@@ -664,6 +721,8 @@ loop_reap(struct loop *lp)
 			log_debug("%s: child %ld exited with status %d", peer,
 			    (long)pid, WEXITSTATUS(status));
 		}
+		if (ch->verdict_fd != -1)
+			close(ch->verdict_fd);
 		*ch = lp->children[--lp->nchildren];
 	}
 }
@@ -705,6 +764,9 @@ loop_stop(struct loop *lp)
 
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
+	/* A child still waiting for its verdict stops at end of file. */
+	loop_sources_close(lp);
+	loop_settle(lp);
 	if (lp->nchildren > 0)
 		log_info("stopping: waiting up to %d s for %zu connections",
 		    o->grace, lp->nchildren);
@@ -730,5 +792,163 @@ loop_stop(struct loop *lp)
 		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
 		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+	}
+}
+
+/*
+ * --max-per-source for peers whose children report their source (a
+ * PROXY header's client): one pipe from every such child to the
+ * parent, and one back to each child for the verdict.  Without the
+ * later_source hook none of this exists and accepting costs nothing
+ * more.
+ */
+static int
+loop_sources_open(struct loop *lp)
+{
+	lp->sources[0] = lp->sources[1] = -1;
+	if (lp->opts->later_source == NULL || lp->opts->max_per_source == 0)
+		return 0;
+	if (pipe(lp->sources) == -1)
+		return -1;
+	if (util_set_cloexec(lp->sources[0]) == -1 ||
+	    util_set_cloexec(lp->sources[1]) == -1 ||
+	    fcntl(lp->sources[0], F_SETFL, O_NONBLOCK) == -1) {
+		loop_sources_close(lp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes the report pipe and every verdict not given yet. */
+static void
+loop_sources_close(struct loop *lp)
+{
+	size_t	 i;
+
+	if (lp->sources[0] == -1)
+		return;
+	close(lp->sources[0]);
+	close(lp->sources[1]);
+	lp->sources[0] = lp->sources[1] = -1;
+	for (i = 0; i < lp->nchildren; i++)
+		if (lp->children[i].verdict_fd != -1) {
+			close(lp->children[i].verdict_fd);
+			lp->children[i].verdict_fd = -1;
+		}
+}
+
+/*
+ * Reads the children's reports and answers each: 'y' to serve, 'n'
+ * (logged) when its source already has --max-per-source connections.
+ * A source counts from the moment it is let in.
+ */
+static void
+loop_sources(struct loop *lp)
+{
+	struct source_note	 sn;
+	struct child		*ch;
+	size_t			 i, n;
+	char			 v;
+
+	while (read(lp->sources[0], &sn, sizeof(sn)) == (ssize_t)sizeof(sn)) {
+		if ((ch = loop_find(lp, sn.pid)) == NULL || ch->verdict_fd == -1)
+			continue;
+		sn.name[sizeof(sn.name) - 1] = '\0';
+		for (i = n = 0; i < lp->nchildren; i++)
+			if (addr_same_source(&sn.source,
+			    &lp->children[i].source))
+				n++;
+		v = n < lp->opts->max_per_source ? 'y' : 'n';
+		if (v == 'y')
+			ch->source = sn.source;
+		else
+			log_warnx("%s: refused on %s: %zu connections from "
+			    "this address already (--max-per-source)",
+			    sn.name, ch->listener->name, n);
+		if (write(ch->verdict_fd, &v, 1) == -1)
+			log_warn("verdict for child %ld", (long)sn.pid);
+		close(ch->verdict_fd);
+		ch->verdict_fd = -1;
+	}
+}
+
+/*
+ * In a new child: none of the other children's verdicts, and the
+ * report pipe's write end only if this child reports.
+ */
+static void
+loop_child_sources(const struct loop *lp, int verdict,
+    struct listen_peer *peer)
+{
+	size_t	 i;
+
+	close(lp->sources[0]);
+	for (i = 0; i < lp->nchildren; i++)
+		if (lp->children[i].verdict_fd != -1)
+			close(lp->children[i].verdict_fd);
+	if (verdict == -1) {
+		close(lp->sources[1]);
+		return;
+	}
+	peer->report_fd = lp->sources[1];
+	peer->verdict_fd = verdict;
+}
+
+/*
+ * In a child whose source the parent did not count at accept: reports
+ * it (name is for the parent's log line) and waits for the verdict.
+ * Returns 1 to serve, 0 when over --max-per-source, -1 on an error or
+ * when the parent is stopping.  Both descriptors are closed.
+ */
+int
+listen_report_source(const struct listen_peer *peer,
+    const struct addr_source *src, const char *name)
+{
+	struct source_note	 sn;
+	ssize_t			 n;
+	char			 v = 0;
+
+	memset(&sn, 0, sizeof(sn));
+	sn.pid = getpid();
+	sn.source = *src;
+	snprintf(sn.name, sizeof(sn.name), "%s", name);
+	/* Smaller than PIPE_BUF: written whole, never interleaved. */
+	while ((n = write(peer->report_fd, &sn, sizeof(sn))) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (n == (ssize_t)sizeof(sn))
+		while ((n = read(peer->verdict_fd, &v, 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+	close(peer->report_fd);
+	close(peer->verdict_fd);
+	if (n != 1)
+		return -1;
+	return v == 'y';
+}
+
+/*
+ * Before the children are told to stop: a client accepted a moment ago
+ * may not have sent its first frame yet, and a child stopped now would
+ * close on it unanswered.  Waits LISTEN_SETTLE_MS (within --grace) while
+ * children remain, reaping those that finish.
+ */
+static void
+loop_settle(struct loop *lp)
+{
+	const struct listen_opts	*o = lp->opts;
+	struct timespec			 ts;
+	int64_t				 until;
+	int				 left;
+
+	left = o->grace * 1000 < LISTEN_SETTLE_MS ? o->grace * 1000 :
+	    LISTEN_SETTLE_MS;
+	until = util_now_ms() + left;
+	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000;
+		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+		sig_got_chld = 0;
+		loop_reap(lp);
 	}
 }

@@ -25,6 +25,9 @@ struct listen_peer {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	char			 name[ADDR_NAME_MAX];
+	/* -1, or the pipes of listen_report_source() (counted later). */
+	int			 report_fd;
+	int			 verdict_fd;
 };
 
 struct listen_stats {
@@ -48,6 +51,14 @@ struct listen_opts {
 	void			(*report)(const struct listen_stats *,
 				    void *);
 	void			*report_arg;
+	/*
+	 * Optional: true for a peer whose source is known only once its
+	 * child has read it (a PROXY header).  --max-per-source then
+	 * counts what the child reports with listen_report_source().
+	 */
+	int			(*later_source)(const struct sockaddr *,
+				    socklen_t, int, void *);
+	void			*later_arg;
 };
 
 int	listen_open(const struct addr *, int, struct listener *, char *,
@@ -56,5 +67,8 @@ int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);
 int	listen_loop(const struct listen_opts *);
+int	listen_reuseport(int);
+int	listen_report_source(const struct listen_peer *,
+	    const struct addr_source *, const char *);
 
 #endif /* SOCK64_LISTEN_H */

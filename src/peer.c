@@ -35,6 +35,7 @@ static int	peer_tcp(int, const struct sockaddr_storage *,
 static int	peer_unix(int, struct peer_env *);
 static int	peer_ip(const struct sockaddr_storage *, char *, size_t,
 		    char *, size_t);
+static const char	*peer_get(const struct peer_env *, const char *);
 
 /*
  * Fills *pe for the connection on fd.  Returns 0, also when fd is not a
@@ -58,6 +59,58 @@ peer_env(int fd, struct peer_env *pe)
 		return peer_unix(fd, pe);
 	}
 	return 0;
+}
+
+/*
+ * As peer_env, for a connection that a balancer relays: the client its
+ * PROXY header names (an IPv4 or IPv6 address) is the remote end, and
+ * the balancer's own address becomes PROXYREMOTEIP and PROXYREMOTEPORT.
+ * The local address stays ours.  Returns 0, or -1 with errno set.
+ */
+int
+peer_env_proxied(int fd, const struct sockaddr_storage *client,
+    struct peer_env *pe)
+{
+	struct peer_env	 real;
+	const char	*v;
+	char		 ip[INET6_ADDRSTRLEN], port[8];
+
+	memset(pe, 0, sizeof(*pe));
+	if (peer_env(fd, &real) == -1 ||
+	    peer_ip(client, ip, sizeof(ip), port, sizeof(port)) == -1)
+		return -1;
+	if (peer_add(pe, "PROTO", "TCP") == -1 ||
+	    peer_add(pe, "TCPREMOTEIP", ip) == -1 ||
+	    peer_add(pe, "TCPREMOTEPORT", port) == -1 ||
+	    peer_add(pe, "REMOTE_ADDR", ip) == -1 ||
+	    peer_add(pe, "REMOTE_PORT", port) == -1)
+		return -1;
+	if ((v = peer_get(&real, "TCPLOCALIP")) != NULL &&
+	    peer_add(pe, "TCPLOCALIP", v) == -1)
+		return -1;
+	if ((v = peer_get(&real, "TCPLOCALPORT")) != NULL &&
+	    peer_add(pe, "TCPLOCALPORT", v) == -1)
+		return -1;
+	if ((v = peer_get(&real, "TCPREMOTEIP")) != NULL &&
+	    peer_add(pe, "PROXYREMOTEIP", v) == -1)
+		return -1;
+	if ((v = peer_get(&real, "TCPREMOTEPORT")) != NULL &&
+	    peer_add(pe, "PROXYREMOTEPORT", v) == -1)
+		return -1;
+	return 0;
+}
+
+/* The value of NAME in pe, or NULL. */
+static const char *
+peer_get(const struct peer_env *pe, const char *name)
+{
+	size_t	 i, len = strlen(name);
+
+	for (i = 0; i < pe->n; i++)
+		if (strncmp(pe->buf[i], name, len) == 0 &&
+		    pe->buf[i][len] == '=')
+			return pe->buf[i] + len + 1;
+	return NULL;
 }
 
 /* Appends NAME=value; -1 (EOVERFLOW) if it does not fit. */

@@ -7,6 +7,10 @@
 #ifndef SOCK64_PEER_H
 #define SOCK64_PEER_H
 
+#include <sys/socket.h>
+
+#include <stddef.h>
+
 #define PEER_ENV_MAX	12		/* variables at most */
 #define PEER_ENV_LEN	80		/* "NAME=value" and its NUL */
 
@@ -17,6 +21,8 @@ struct peer_env {
 };
 
 int	peer_env(int, struct peer_env *);
+int	peer_env_proxied(int, const struct sockaddr_storage *,
+	    struct peer_env *);
 void	peer_cred(int, long long *, long long *, long long *);
 
 #endif /* SOCK64_PEER_H */

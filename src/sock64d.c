@@ -28,6 +28,7 @@
 #include "log.h"
 #include "peer.h"
 #include "priv.h"
+#include "proxyio.h"
 #include "sig.h"
 #include "systemd.h"
 #include "util.h"
@@ -35,6 +36,7 @@
 #define DEFAULT_LISTEN		"127.0.0.1:8000"
 #define MAX_LISTENERS		64
 #define TIMEOUT_MAX		(7 * 24 * 3600)
+#define MAX_PROXY_FROM		64
 
 struct config {
 	struct addr	 listen[MAX_LISTENERS];
@@ -56,12 +58,17 @@ struct config {
 	char		 program_path[PATH_MAX];
 	size_t		 max_reply;	/* SIZE_MAX until given */
 	int		 handler_timeout;
+	int		 proxy_accept;	/* PROXY_V1, _V2, _ANY; 0: off */
+	struct proxy_cidr proxy_from[MAX_PROXY_FROM];
+	size_t		 nproxy_from;
+	int		 reuseport;
 };
 
 /* What each connection is served with. */
 struct serve_args {
 	struct conn_opts	 conn;
 	const struct exec_opts	*exec;		/* NULL: echo */
+	struct proxy_opts	 proxy;
 };
 
 enum {
@@ -71,6 +78,9 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_PER_SOURCE,
 	OPT_MAX_REPLY,
+	OPT_PROXY_FROM,
+	OPT_PROXY_PROTOCOL,
+	OPT_REUSEPORT,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -92,7 +102,11 @@ static const struct option long_options[] = {
 	{ "max-per-source",	required_argument,	NULL,
 	    OPT_MAX_PER_SOURCE },
 	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
+	{ "proxy-from",		required_argument,	NULL, OPT_PROXY_FROM },
+	{ "proxy-protocol",	required_argument,	NULL,
+	    OPT_PROXY_PROTOCOL },
 	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -112,6 +126,15 @@ static int	run_standalone(const struct config *);
 static size_t	open_listeners(const struct config *, struct listener *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
+static int	serve_proxied(int, const struct listen_peer *,
+		    const struct serve_args *);
+static int	later_source(const struct sockaddr *, socklen_t, int, void *);
+static void	parse_proxy(struct config *, int, const char *);
+static void	proxy_opts_from(const struct config *, struct proxy_opts *);
+static int64_t	header_deadline(const struct conn_opts *);
+static int	inetd_proxy(const struct config *,
+		    const struct sockaddr_storage *, socklen_t,
+		    struct conn_opts *, struct proxy_conn *);
 static void	print_ports(const struct listener *, size_t);
 static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
@@ -120,7 +143,8 @@ static void	exec_opts_from(const struct config *, struct exec_opts *);
 static void	resolve_program(struct config *);
 static int	program_runs_as_user(const struct config *);
 static enum conn_result	serve(int, int, int, const struct conn_opts *,
-			    const struct exec_opts *);
+			    const struct exec_opts *,
+			    const struct proxy_header *);
 static enum log_dest	inetd_log_dest(void);
 
 int
@@ -158,7 +182,8 @@ help(void)
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
 "               [--max-reply size] [--handler-timeout sec]\n"
-"               [-- program [arg ...]]\n"
+"               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
+"               [--reuseport] [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
@@ -204,7 +229,19 @@ help(void)
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n",
 	    DEFAULT_LISTEN);
-	/* Two parts: C only promises string literals of 4095 bytes. */
+	/* In parts: C only promises string literals of 4095 bytes. */
+	fputs(
+"      --proxy-protocol=VER  a load balancer sends a PROXY protocol header\n"
+"                            (v1, v2 or any) before the first frame; the\n"
+"                            client it names is the peer for logs,\n"
+"                            --max-per-source and PROGRAM (default: off)\n"
+"      --proxy-from=CIDR     only peers in CIDR (ADDR, ADDR/BITS, or unix)\n"
+"                            send the header; from others it is refused as\n"
+"                            a malformed frame (repeatable; default: every\n"
+"                            peer must send one)\n"
+"      --reuseport           set SO_REUSEPORT on TCP listeners, so that a new\n"
+"                            server can bind the port before this one stops\n",
+	    stdout);
 	fputs(
 "\n"
 "Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
@@ -223,6 +260,8 @@ help(void)
 "PROTO (TCP or UNIX), TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT,\n"
 "REMOTE_ADDR, REMOTE_PORT, SOCK64_REQUEST (1 for a connection's first\n"
 "request) and, on unix sockets, UNIXREMOTEUID, UNIXREMOTEGID, UNIXREMOTEPID.\n"
+"Behind a balancer (--proxy-protocol), the client's address is TCPREMOTEIP\n"
+"and REMOTE_ADDR, and the balancer's is PROXYREMOTEIP, PROXYREMOTEPORT.\n"
 "\n"
 "Exit status: 0 after SIGTERM or SIGINT, or in -i mode when the client\n"
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
@@ -294,9 +333,58 @@ parse_options(int argc, char **argv, struct config *cf)
 		cf->max_reply = cf->max_message;
 	if (cf->inetd && cf->nlisten > 0)
 		usage_error("--inetd serves stdin and takes no --listen");
+	if (cf->nproxy_from > 0 && cf->proxy_accept == 0)
+		usage_error("--proxy-from needs --proxy-protocol");
+	if (cf->inetd && cf->reuseport)
+		usage_error("--reuseport is for listening sockets, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
 	if (cf->nlisten == 0)
 		parse_listen(cf, DEFAULT_LISTEN);
+	for (ch = 0; ch < (int)cf->nlisten; ch++)
+		cf->listen[ch].reuseport = cf->reuseport;
+}
+
+/* --proxy-protocol, --proxy-from, --reuseport. */
+static void
+parse_proxy(struct config *cf, int ch, const char *arg)
+{
+	const char	*errstr;
+
+	switch (ch) {
+	case OPT_PROXY_PROTOCOL:
+		if (strcmp(arg, "v1") == 0)
+			cf->proxy_accept = PROXY_V1;
+		else if (strcmp(arg, "v2") == 0)
+			cf->proxy_accept = PROXY_V2;
+		else if (strcmp(arg, "any") == 0)
+			cf->proxy_accept = PROXY_ANY;
+		else
+			usage_error("proxy-protocol '%s' is not v1, v2 or any",
+			    arg);
+		break;
+	case OPT_PROXY_FROM:
+		if (cf->nproxy_from == MAX_PROXY_FROM)
+			usage_error("too many --proxy-from (at most %d)",
+			    MAX_PROXY_FROM);
+		if (proxy_cidr_parse(arg, &cf->proxy_from[cf->nproxy_from],
+		    &errstr) == -1)
+			usage_error("proxy-from '%s': %s (ADDR, ADDR/BITS or "
+			    "unix)", arg, errstr);
+		cf->nproxy_from++;
+		break;
+	case OPT_REUSEPORT:
+		cf->reuseport = 1;
+		break;
+	}
+}
+
+static void
+proxy_opts_from(const struct config *cf, struct proxy_opts *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->accept = cf->proxy_accept;
+	po->from = cf->proxy_from;
+	po->nfrom = cf->nproxy_from;
 }
 
 /* The options that take a number, each checked against its range. */
@@ -357,6 +445,11 @@ parse_value(struct config *cf, int ch, const char *arg)
 	case OPT_WRITE_TIMEOUT:
 		parse_timeout("write-timeout", arg,
 		    &cf->write_timeout);
+		break;
+	case OPT_PROXY_FROM:
+	case OPT_PROXY_PROTOCOL:
+	case OPT_REUSEPORT:
+		parse_proxy(cf, ch, arg);
 		break;
 	}
 }
@@ -519,6 +612,11 @@ run_standalone(const struct config *cf)
 		lo.grace = 1;
 	lo.serve = serve_client;
 	lo.arg = &sa;
+	proxy_opts_from(cf, &sa.proxy);
+	if (sa.proxy.accept != 0) {
+		lo.later_source = later_source;
+		lo.later_arg = &sa.proxy;
+	}
 	if (notify.len != 0) {
 		lo.report = systemd_report;
 		lo.report_arg = &notify;
@@ -602,9 +700,70 @@ serve_client(int fd, const struct listen_peer *peer, void *arg)
 	const struct serve_args	*sa = arg;
 	struct conn_opts	 o = sa->conn;
 
+	if (sa->proxy.accept != 0 && proxy_trusted(&sa->proxy,
+	    (const struct sockaddr *)&peer->addr, peer->addrlen,
+	    peer->listener->is_unix))
+		return serve_proxied(fd, peer, sa);
 	o.peer = peer->name;
 	log_debug("%s: connected to %s", peer->name, peer->listener->name);
-	return serve(fd, fd, fd, &o, sa->exec) == CONN_CLOSED ? 0 : 1;
+	return serve(fd, fd, fd, &o, sa->exec, NULL) == CONN_CLOSED ? 0 : 1;
+}
+
+/* The parent counts a balancer's clients once their child reports. */
+static int
+later_source(const struct sockaddr *sa, socklen_t len, int is_unix,
+    void *arg)
+{
+	return proxy_trusted(arg, sa, len, is_unix);
+}
+
+/*
+ * A connection from a balancer: its PROXY header first, then the client
+ * it names is the peer for the log, --max-per-source and the program.
+ * A LOCAL header (a health check) or UNKNOWN addresses leave the
+ * balancer as the peer.
+ */
+static int
+serve_proxied(int fd, const struct listen_peer *peer,
+    const struct serve_args *sa)
+{
+	struct conn_opts	 o = sa->conn;
+	struct proxy_conn	 pc;
+	struct addr_source	 src;
+	int			 rv;
+
+	rv = proxy_read(fd, sa->proxy.accept, peer->name,
+	    header_deadline(&o), &pc);
+	if (rv != 1)
+		return rv == 0 ? 0 : 1;
+	log_debug("%s: connected to %s via %s (PROXY v%d%s)", pc.name,
+	    peer->listener->name, peer->name, pc.hdr.version,
+	    pc.proxied ? "" : ", no client address");
+	if (peer->report_fd != -1) {
+		memset(&src, 0, sizeof(src));
+		if (pc.proxied)
+			addr_source((struct sockaddr *)&pc.hdr.src,
+			    pc.hdr.srclen, &src);
+		else
+			addr_source((const struct sockaddr *)&peer->addr,
+			    peer->addrlen, &src);
+		if ((rv = listen_report_source(peer, &src, pc.name)) != 1)
+			return rv == 0 ? 1 : 0;
+	}
+	o.peer = pc.name;
+	o.pending = pc.rest;
+	o.npending = pc.nrest;
+	return serve(fd, fd, fd, &o, sa->exec, pc.proxied ? &pc.hdr : NULL) ==
+	    CONN_CLOSED ? 0 : 1;
+}
+
+/* A PROXY header is due within --frame-timeout, else --idle-timeout. */
+static int64_t
+header_deadline(const struct conn_opts *o)
+{
+	int	 s = o->frame_timeout > 0 ? o->frame_timeout : o->idle_timeout;
+
+	return s > 0 ? util_now_ms() + (int64_t)s * 1000 : 0;
 }
 
 /*
@@ -614,7 +773,7 @@ serve_client(int fd, const struct listen_peer *peer, void *arg)
  */
 static enum conn_result
 serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
-    const struct exec_opts *eo)
+    const struct exec_opts *eo, const struct proxy_header *ph)
 {
 	struct conn_opts	 o = *co;
 	struct conn_handler	 h;
@@ -624,7 +783,8 @@ serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
 
 	if (eo == NULL)
 		return conn_serve(rfd, wfd, &o);
-	if (peer_env(sockfd, &pe) == -1) {
+	if ((ph != NULL ? peer_env_proxied(sockfd, &ph->src, &pe) :
+	    peer_env(sockfd, &pe)) == -1) {
 		log_warn("%s: peer address", o.peer);
 		return CONN_FAILED;
 	}
@@ -667,12 +827,13 @@ run_inetd(const struct config *cf)
 {
 	struct sockaddr_storage	 ss;
 	struct conn_opts	 o;
+	struct proxy_conn	 pc;
 	struct priv_user	 pu;
 	struct exec_opts	 eo;
 	enum log_dest		 dest = inetd_log_dest();
 	sigset_t		 mask;
 	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
-	int			 type;
+	int			 type, rv;
 	char			 peer[ADDR_NAME_MAX], err[512];
 
 	log_init("sock64d", log_level_from(cf), dest);
@@ -693,6 +854,7 @@ run_inetd(const struct config *cf)
 	sigdelset(&mask, SIGINT);
 	if (sig_child_setup(&mask, STDIN_FILENO, STDOUT_FILENO) == -1)
 		fatal("signal set-up");
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0)
 		addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
 	else
@@ -709,9 +871,40 @@ run_inetd(const struct config *cf)
 	conn_opts_from(cf, &o);
 	o.peer = peer;
 	log_debug("%s: connected (inetd mode)", peer);
+	if ((rv = inetd_proxy(cf, &ss, len, &o, &pc)) != 1)
+		return rv == 0 ? 0 : 1;
 	exec_opts_from(cf, &eo);
 	/* Never the client connection as the program's stderr. */
 	eo.log_stderr = dest == LOG_TO_SYSLOG;
 	return serve(STDIN_FILENO, STDOUT_FILENO, STDIN_FILENO, &o,
-	    cf->program != NULL ? &eo : NULL) == CONN_CLOSED ? 0 : 1;
+	    cf->program != NULL ? &eo : NULL, pc.proxied ? &pc.hdr : NULL) ==
+	    CONN_CLOSED ? 0 : 1;
+}
+
+/*
+ * -i with --proxy-protocol: reads the header when this peer must send
+ * one (over pipes, when --proxy-from is not given).  Returns 1 to
+ * serve, with *o and *pc set; 0 or -1 to stop (exit 0 or 1).
+ */
+static int
+inetd_proxy(const struct config *cf, const struct sockaddr_storage *ss,
+    socklen_t len, struct conn_opts *o, struct proxy_conn *pc)
+{
+	struct proxy_opts	 po;
+	int			 rv;
+
+	pc->proxied = 0;
+	proxy_opts_from(cf, &po);
+	if (!proxy_trusted(&po, (const struct sockaddr *)ss, len,
+	    ss->ss_family == AF_UNIX))
+		return 1;
+	if ((rv = proxy_read(STDIN_FILENO, po.accept, o->peer,
+	    header_deadline(o), pc)) != 1)
+		return rv;
+	log_debug("%s: via %s (PROXY v%d)", pc->name, o->peer,
+	    pc->hdr.version);
+	o->peer = pc->name;
+	o->pending = pc->rest;
+	o->npending = pc->nrest;
+	return 1;
 }

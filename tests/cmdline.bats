@@ -25,7 +25,7 @@ usage_error() {
 	for opt in --listen --backlog --max-connections --max-per-source \
 	    --max-message --idle-timeout --frame-timeout --write-timeout \
 	    --grace --user --print-port --inetd --verbose --quiet --help \
-	    --version; do
+	    --version --proxy-protocol --proxy-from --reuseport; do
 		assert_output --partial -- "$opt"
 	done
 	assert_output --partial "Exit status"

@@ -1,0 +1,73 @@
+/*
+ * sock64: the PROXY protocol header a load balancer sends before the
+ * client's bytes, version 1 (a text line) and version 2 (binary).  The
+ * decoder is pure, like frame's: no I/O, no allocation, no globals.
+ * Reading the header off a connection is proxyio.c's job.
+ */
+#ifndef SOCK64_PROXY_H
+#define SOCK64_PROXY_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+
+#include "addr.h"
+
+#define PROXY_V1		0x01	/* which versions to accept */
+#define PROXY_V2		0x02
+#define PROXY_ANY		(PROXY_V1 | PROXY_V2)
+
+#define PROXY_V1_MAX		107	/* the longest line, CRLF included */
+#define PROXY_V2_FIXED		16	/* signature, command, family, length */
+#define PROXY_V2_ADDR_MAX	216	/* the longest address block (unix) */
+
+enum proxy_status {
+	PROXY_NEED_MORE,	/* all input consumed, header incomplete */
+	PROXY_OK,		/* header complete */
+	PROXY_MALFORMED		/* not a header we accept; see why */
+};
+
+/* What a complete header says. */
+struct proxy_header {
+	int			 version;	/* 1 or 2 */
+	/*
+	 * 1 for a v2 LOCAL command (the balancer's own connection, a
+	 * health check) and for UNKNOWN addresses: the connection's
+	 * own addresses stand.
+	 */
+	int			 local;
+	struct sockaddr_storage	 src;		/* the client */
+	struct sockaddr_storage	 dst;		/* what it connected to */
+	socklen_t		 srclen;
+	socklen_t		 dstlen;
+};
+
+/*
+ * Incremental decoder.  Feed it bytes in any split; it consumes header
+ * bytes only (v2 TLVs are skipped within the declared length), so the
+ * caller knows where the client's own bytes start.
+ */
+struct proxy_decoder {
+	int			 accept;	/* PROXY_V1 | PROXY_V2 */
+	int			 version;	/* 0 until the first byte */
+	size_t			 pos;		/* header bytes consumed */
+	size_t			 total;		/* v2: 16 + declared length */
+	const char		*why;		/* with PROXY_MALFORMED */
+	unsigned char		 buf[PROXY_V2_FIXED + PROXY_V2_ADDR_MAX];
+};
+
+void			 proxy_decoder_init(struct proxy_decoder *, int);
+enum proxy_status	 proxy_decode(struct proxy_decoder *, const void *,
+			    size_t, size_t *, struct proxy_header *);
+
+/* --proxy-from: an address block, or every unix-socket peer. */
+struct proxy_cidr {
+	struct addr_source	 net;		/* family AF_UNIX: unix peers */
+	unsigned int		 bits;
+};
+
+int	proxy_cidr_parse(const char *, struct proxy_cidr *, const char **);
+int	proxy_cidr_match(const struct proxy_cidr *,
+	    const struct addr_source *);
+
+#endif /* SOCK64_PROXY_H */

@@ -1,0 +1,314 @@
+/*
+ * Unit tests for the PROXY header decoder: v1 lines and v2 headers that
+ * must be accepted or refused, each fed whole, split at every point and
+ * a byte at a time, with client bytes after it that must be left alone;
+ * and the --proxy-from address blocks.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "proxy.h"
+
+#define T(s)	s, sizeof(s) - 1
+#define SIG	"\r\n\r\n\0\r\nQUIT\n"
+#define V4BODY	"\xc0\x00\x02\x01\xc6\x33\x64\x02\xdc\x04\x01\xbb"
+#define V6BODY	"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01" \
+		"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02\x00\x01\xff\xff"
+#define LONGEST	"PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff " \
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n"
+
+struct proxy_case {
+	const char		*bytes;
+	size_t			 len;
+	int			 accept;
+	enum proxy_status	 want;
+	int			 local;		/* with PROXY_OK */
+	const char		*src;		/* with PROXY_OK, not local */
+};
+
+static const struct proxy_case cases[] = {
+	/* v1 */
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n"), PROXY_ANY,
+	    PROXY_OK, 0, "192.0.2.1:56324" },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n"), PROXY_V1,
+	    PROXY_OK, 0, "192.0.2.1:56324" },
+	{ T("PROXY TCP6 2001:db8::1 2001:db8::2 1 65535\r\n"), PROXY_ANY,
+	    PROXY_OK, 0, "[2001:db8::1]:1" },
+	{ T("PROXY TCP4 0.0.0.0 0.0.0.0 0 0\r\n"), PROXY_ANY, PROXY_OK, 0,
+	    "0.0.0.0:0" },
+	{ T("PROXY UNKNOWN\r\n"), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(LONGEST), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T("PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 655355\r\n"),
+	    PROXY_ANY, PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443 1\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443 \r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1  198.51.100.2 56324 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 2001:db8::1 198.51.100.2 56324 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP6 192.0.2.1 198.51.100.2 56324 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.256 198.51.100.2 56324 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 65536 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 0443 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 -1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 +1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY UDP4 192.0.2.1 198.51.100.2 1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1\0 198.51.100.2 1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY \r\n"), PROXY_ANY, PROXY_MALFORMED, 0, NULL },
+	{ T("proxy TCP4 192.0.2.1 198.51.100.2 1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("PROXYTCP4 192.0.2.1 198.51.100.2 1 443\r\n"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T("13                                                              "),
+	    PROXY_ANY, PROXY_MALFORMED, 0, NULL },
+	{ T("GET / HTTP/1.0\r\n"), PROXY_ANY, PROXY_MALFORMED, 0, NULL },
+	{ T("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n"), PROXY_V2,
+	    PROXY_MALFORMED, 0, NULL },
+	/* v2: PROXY over IPv4, IPv6 and unix; LOCAL; UNSPEC; TLVs. */
+	{ T(SIG "\x21\x11\x00\x0c" V4BODY), PROXY_ANY, PROXY_OK, 0,
+	    "192.0.2.1:56324" },
+	{ T(SIG "\x21\x11\x00\x0c" V4BODY), PROXY_V2, PROXY_OK, 0,
+	    "192.0.2.1:56324" },
+	{ T(SIG "\x21\x11\x00\x13" V4BODY "\x04\x00\x04" "abcd"), PROXY_ANY,
+	    PROXY_OK, 0, "192.0.2.1:56324" },
+	{ T(SIG "\x21\x21\x00\x24" V6BODY), PROXY_ANY, PROXY_OK, 0,
+	    "[2001:db8::1]:1" },
+	{ T(SIG "\x20\x00\x00\x00"), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x20\x11\x00\x0c" V4BODY), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x00\x00\x03" "xyz"), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x20\x00\x00\x00"), PROXY_V1, PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x11\x11\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x22\x11\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x21\x41\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x21\x13\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x21\x12\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x21\x11\x00\x0b" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T(SIG "\x21\x21\x00\x0c" V4BODY), PROXY_ANY, PROXY_MALFORMED, 0,
+	    NULL },
+	{ T("\r\n\r\n\0\r\nQUIX\n\x21\x11\x00\x0c" V4BODY), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+};
+#define NCASES	(sizeof(cases) / sizeof(cases[0]))
+
+/* Feeds p in pieces of at most piece bytes, as a reader would. */
+static enum proxy_status
+feed(const unsigned char *p, size_t n, size_t piece, int accept,
+    struct proxy_header *h, size_t *consumed)
+{
+	struct proxy_decoder	 d;
+	enum proxy_status	 st = PROXY_NEED_MORE;
+	size_t			 off = 0, len, used;
+
+	proxy_decoder_init(&d, accept);
+	while (off < n && st == PROXY_NEED_MORE) {
+		len = n - off < piece ? n - off : piece;
+		st = proxy_decode(&d, p + off, len, &used, h);
+		off += used;
+	}
+	*consumed = off;
+	return st;
+}
+
+static void
+check_one(const struct proxy_case *c, size_t i, const unsigned char *buf,
+    size_t n, size_t piece)
+{
+	struct proxy_header	 h;
+	enum proxy_status	 st;
+	size_t			 used;
+	char			 name[ADDR_NAME_MAX];
+
+	memset(&h, 0, sizeof(h));
+	st = feed(buf, n, piece, c->accept, &h, &used);
+	CHECK(st == c->want, "case %zu piece %zu: status %d, want %d", i,
+	    piece, st, c->want);
+	if (st != PROXY_OK || c->want != PROXY_OK)
+		return;
+	CHECK(used == c->len, "case %zu piece %zu: used %zu of %zu", i, piece,
+	    used, c->len);
+	CHECK(h.local == c->local, "case %zu: local %d", i, h.local);
+	if (c->src == NULL)
+		return;
+	addr_format((struct sockaddr *)&h.src, h.srclen, name, sizeof(name));
+	CHECK(strcmp(name, c->src) == 0, "case %zu: src %s, want %s", i, name,
+	    c->src);
+}
+
+/* Every case whole, in two pieces split anywhere, and byte by byte. */
+static void
+test_cases(void)
+{
+	unsigned char	 buf[512];
+	size_t		 i, split, n;
+
+	for (i = 0; i < NCASES; i++) {
+		/* Client bytes follow the header: they must not be eaten. */
+		memcpy(buf, cases[i].bytes, cases[i].len);
+		memcpy(buf + cases[i].len, "13      ", 8);
+		n = cases[i].len + 8;
+		check_one(&cases[i], i, buf, n, n);
+		check_one(&cases[i], i, buf, n, 1);
+		for (split = 1; split < cases[i].len; split++) {
+			struct proxy_decoder	 d;
+			struct proxy_header	 h;
+			enum proxy_status	 st;
+			size_t			 u1, u2 = 0;
+
+			proxy_decoder_init(&d, cases[i].accept);
+			st = proxy_decode(&d, buf, split, &u1, &h);
+			if (st == PROXY_NEED_MORE)
+				st = proxy_decode(&d, buf + split, n - split,
+				    &u2, &h);
+			CHECK(st == cases[i].want, "case %zu split %zu: %d",
+			    i, split, st);
+			if (st == PROXY_OK)
+				CHECK(u1 + u2 == cases[i].len, "case %zu "
+				    "split %zu: used %zu", i, split, u1 + u2);
+		}
+	}
+}
+
+/* An unterminated v1 line is refused at byte 107, not later. */
+static void
+test_v1_limit(void)
+{
+	struct proxy_decoder	 d;
+	struct proxy_header	 h;
+	unsigned char		 buf[200];
+	size_t			 used;
+
+	memset(buf, 'x', sizeof(buf));
+	memcpy(buf, "PROXY UNKNOWN ", 14);
+	proxy_decoder_init(&d, PROXY_ANY);
+	CHECK(proxy_decode(&d, buf, sizeof(buf), &used, &h) ==
+	    PROXY_MALFORMED, "overlong line accepted");
+	CHECK(used == PROXY_V1_MAX, "refused after %zu bytes", used);
+	CHECK(proxy_decode(&d, "\r\n", 2, &used, &h) == PROXY_MALFORMED,
+	    "a refused decoder goes on");
+}
+
+/* A v2 header with 60000 bytes of TLVs is skipped to its end. */
+static void
+test_v2_long_tlvs(void)
+{
+	static unsigned char	 buf[16 + 60000 + 5];
+	struct proxy_header	 h;
+	enum proxy_status	 st;
+	size_t			 used;
+
+	memset(buf, 0xee, sizeof(buf));
+	memcpy(buf, SIG "\x21\x11", 14);
+	buf[14] = 60000 >> 8;
+	buf[15] = 60000 & 0xff;
+	memcpy(buf + 16, V4BODY, 12);
+	st = feed(buf, sizeof(buf), 777, PROXY_V2, &h, &used);
+	CHECK(st == PROXY_OK && used == 16 + 60000, "status %d used %zu", st,
+	    used);
+}
+
+static void
+test_unix_addresses(void)
+{
+	static unsigned char	 buf[16 + 216];
+	struct proxy_header	 h;
+	size_t			 used;
+	char			 name[ADDR_NAME_MAX];
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, SIG "\x21\x31\x00\xd8", 16);
+	memcpy(buf + 16, "/run/client.sock", 16);
+	memcpy(buf + 16 + 108, "/run/server.sock", 16);
+	CHECK(feed(buf, sizeof(buf), 5, PROXY_ANY, &h, &used) == PROXY_OK,
+	    "unix header refused");
+	addr_format((struct sockaddr *)&h.src, h.srclen, name, sizeof(name));
+	CHECK(!h.local && strcmp(name, "unix:/run/client.sock") == 0,
+	    "unix src %s", name);
+}
+
+static void
+test_cidr(void)
+{
+	static const struct {
+		const char	*cidr;
+		const char	*addr;	/* NULL: the block must not parse */
+		int		 family;
+		int		 match;
+	} t[] = {
+		{ "127.0.0.1", "127.0.0.1", AF_INET, 1 },
+		{ "127.0.0.1", "127.0.0.2", AF_INET, 0 },
+		{ "127.0.0.0/8", "127.255.0.9", AF_INET, 1 },
+		{ "10.0.0.0/9", "10.128.0.1", AF_INET, 0 },
+		{ "10.0.0.0/9", "10.127.0.1", AF_INET, 1 },
+		{ "0.0.0.0/0", "203.0.113.9", AF_INET, 1 },
+		{ "0.0.0.0/0", "::1", AF_INET6, 0 },
+		{ "::1", "::1", AF_INET6, 1 },
+		{ "2001:db8::/32", "2001:db8:1::1", AF_INET6, 1 },
+		{ "2001:db8::/33", "2001:db8:8000::1", AF_INET6, 0 },
+		{ "::ffff:192.0.2.0/120", "192.0.2.77", AF_INET, 1 },
+		{ "unix", NULL, AF_UNIX, 1 },
+		{ "127.0.0.1/33", NULL, 0, 0 },
+		{ "127.0.0.1/", NULL, 0, 0 },
+		{ "/8", NULL, 0, 0 },
+		{ "localhost", NULL, 0, 0 },
+		{ "::1/129", NULL, 0, 0 },
+	};
+	struct proxy_cidr	 c;
+	struct addr_source	 src;
+	const char		*err;
+	size_t			 i;
+	int			 rv;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rv = proxy_cidr_parse(t[i].cidr, &c, &err);
+		if (t[i].addr == NULL && t[i].family != AF_UNIX) {
+			CHECK(rv == -1 && err != NULL, "%s parsed", t[i].cidr);
+			continue;
+		}
+		CHECK(rv == 0, "%s: %s", t[i].cidr, err);
+		memset(&src, 0, sizeof(src));
+		src.family = t[i].family;
+		if (t[i].addr != NULL && t[i].family != AF_UNIX)
+			inet_pton(t[i].family, t[i].addr, src.bytes);
+		CHECK(proxy_cidr_match(&c, &src) == t[i].match, "%s in %s: %d",
+		    t[i].addr ? t[i].addr : "unix", t[i].cidr, t[i].match);
+	}
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_v1_limit();
+	test_v2_long_tlvs();
+	test_unix_addresses();
+	test_cidr();
+	return check_exit("proxy_test");
+}
