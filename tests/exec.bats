@@ -363,7 +363,7 @@ stop_during_run() {
 	wait "$cpid" || true
 	grep -qx closed "$BATS_TEST_TMPDIR/out"
 	grep -q 'handler failed (stopped by shutdown)' "$DAEMON_LOG"
-	! grep -q 'killing them' "$DAEMON_LOG"
+	run -1 grep -q 'killing them' "$DAEMON_LOG"
 	no_marker_procs "$MARKER"
 }
 

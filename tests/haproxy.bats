@@ -51,16 +51,13 @@ teardown() {
 
 # back_start NAME ARGS...: a back end on a free port, BACKEND=NAME.
 back_start() {
-	local name=$1 i
+	local name=$1
 	shift
 	BACKEND=$name "$SOCK64D" -1 -v -l 127.0.0.1:0 \
 	    "${BACK_OPTS[@]}" "$@" >"$BATS_TEST_TMPDIR/$name.port" \
 	    2>"$BATS_TEST_TMPDIR/$name.log" 3>&- &
 	BACK_PID[$name]=$!
-	for ((i = 0; i < 500; i++)); do
-		[ -s "$BATS_TEST_TMPDIR/$name.port" ] && break
-		sleep 0.01
-	done
+	wait_until 5 test -s "$BATS_TEST_TMPDIR/$name.port" || true
 	BACK_PORT[$name]=$(cat "$BATS_TEST_TMPDIR/$name.port")
 	[ -n "${BACK_PORT[$name]}" ]
 }

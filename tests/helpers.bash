@@ -19,13 +19,14 @@ export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
 # waits (at most 5 s) for every port line, and exports DAEMON_PID,
 # DAEMON_PORT (the first port) and DAEMON_PORTS (all, one per line).
 daemon_start_with() {
-	local portfile="$BATS_TEST_TMPDIR/ports" i
+	local portfile="$BATS_TEST_TMPDIR/ports" end
 	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
 	: >"$portfile"
 	"$SOCK64D" -1 "$@" >"$portfile" 2>"$DAEMON_LOG" 3>&- &
 	DAEMON_PID=$!
+	end=$(($(now_us) + 5000000))
 	# -1 closes stdout after the last port: wait for that, not for a line.
-	for ((i = 0; i < 500; i++)); do
+	while (($(now_us) < end)); do
 		if ! daemon_alive; then
 			wait "$DAEMON_PID" || true
 			DAEMON_PID=
@@ -91,16 +92,33 @@ daemon_zombies() {
 	echo "$n"
 }
 
+# now_us: the wall clock in microseconds (bash's $EPOCHREALTIME).
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/[.,]/}"
+}
+
 # wait_until SECONDS COMMAND...: polls COMMAND every 10 ms until it
-# succeeds; fails after SECONDS.
+# succeeds; fails once SECONDS (a whole or decimal number) of real time
+# have passed, however busy the machine is.  COMMAND is always tried
+# once more at the deadline.
 wait_until() {
-	local limit=$(($1 * 100)) i
+	local end
+	end=$(($(now_us) + $(seconds_to_us "$1")))
 	shift
-	for ((i = 0; i < limit; i++)); do
+	while (($(now_us) < end)); do
 		"$@" && return 0
 		sleep 0.01
 	done
-	return 1
+	"$@"
+}
+
+# seconds_to_us SECONDS: "5" or "0.5" as a count of microseconds.
+seconds_to_us() {
+	local whole=${1%%.*} frac=
+	[[ $1 == *.* ]] && frac=${1#*.}
+	frac=${frac}000000
+	echo $((10#${whole:-0} * 1000000 + 10#${frac:0:6}))
 }
 
 no_zombies() {

@@ -99,7 +99,9 @@ stop_and_check() {
 	client -t 10 queued >"$BATS_TEST_TMPDIR/queued" &
 	local queued=$!
 	# While the first client holds the only slot, no second child starts.
-	! wait_until 1 eval '[ "$(daemon_children | wc -l)" -gt 1 ]'
+	if wait_until 1 eval '[ "$(daemon_children | wc -l)" -gt 1 ]'; then
+		fail "a second child started while -c 1 was full"
+	fi
 	[ ! -s "$BATS_TEST_TMPDIR/queued" ]
 	release_held
 	wait "$queued"

@@ -77,7 +77,9 @@ PY
 	client -t 20 third >"$BATS_TEST_TMPDIR/third" &
 	local third=$!
 	# It waits in the backlog: no third child, no reply.
-	! wait_until 1 connected_children 3
+	if wait_until 1 connected_children 3; then
+		fail "a third child started while -c 2 was full"
+	fi
 	[ ! -s "$BATS_TEST_TMPDIR/third" ]
 	kill "${HELD_PIDS[0]}"
 	wait "${HELD_PIDS[0]}" || true

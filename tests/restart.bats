@@ -18,18 +18,20 @@ teardown() {
 	daemon_stop
 }
 
+# second_settled: the second server printed its port, or is gone.
+second_settled() {
+	[ -s "$BATS_TEST_TMPDIR/second.port" ] ||
+	    [ "$(proc_state "$SECOND_PID")" = Z ] ||
+	    [ ! -e "/proc/$SECOND_PID" ]
+}
+
 # second_start ARGS...: another sock64d -1, its pid in SECOND_PID.
 second_start() {
-	local i
 	"$SOCK64D" -1 "$@" >"$BATS_TEST_TMPDIR/second.port" \
 	    2>"$BATS_TEST_TMPDIR/second.log" 3>&- &
 	SECOND_PID=$!
-	for ((i = 0; i < 500; i++)); do
-		[ -s "$BATS_TEST_TMPDIR/second.port" ] && return 0
-		[ -e "/proc/$SECOND_PID" ] || break
-		sleep 0.01
-	done
-	return 1
+	wait_until 5 second_settled
+	[ -s "$BATS_TEST_TMPDIR/second.port" ]
 }
 
 @test "--reuseport: two servers listen on one port at once" {
