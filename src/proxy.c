@@ -4,9 +4,11 @@
  * up to the CRLF), at most 107 bytes.  Version 2 starts with a 12-byte
  * signature, then a version and command byte, an address family and
  * transport byte, and a 16-bit length of what follows: the addresses,
- * then TLVs, which are skipped.  Bytes are taken one at a time so that
- * any split of the input gives the same verdict and the decoder never
- * eats past the header.  Pure code: no I/O, no allocation, no globals.
+ * then TLVs (a type byte, a 16-bit length, the value).  TLVs are skipped,
+ * but they must fill the rest of the header exactly, as haproxy insists.
+ * Bytes are taken one at a time so that any split of the input gives the
+ * same verdict and the decoder never eats past the header.  Pure code:
+ * no I/O, no allocation, no globals.
  */
 #include "config.h"
 
@@ -51,6 +53,7 @@ static int	v1_port(const char *, struct sockaddr_storage *);
 static enum proxy_status	v2_byte(struct proxy_decoder *, unsigned char,
 				    struct proxy_header *);
 static size_t	v2_addr_len(unsigned char);
+static int	v2_tlv_byte(struct proxy_decoder *, unsigned char);
 static enum proxy_status	v2_finish(struct proxy_decoder *,
 				    struct proxy_header *);
 static void	v2_inet(const unsigned char *, int, struct proxy_header *);
@@ -243,11 +246,44 @@ v2_byte(struct proxy_decoder *d, unsigned char c, struct proxy_header *h)
 		    v2_addr_len(d->buf[13]) : 0;
 		if (d->total - PROXY_V2_FIXED < need)
 			return fail(d, "v2 address block too short");
+		/*
+		 * Only an address block of known size says where TLVs start;
+		 * a LOCAL or UNSPEC header is ignored whole, as the spec says.
+		 */
+		d->tlv_at = need > 0 ? PROXY_V2_FIXED + need : 0;
 		break;
 	}
-	if (d->pos >= PROXY_V2_FIXED && d->pos == d->total)
+	if (d->tlv_at != 0 && d->pos > d->tlv_at && v2_tlv_byte(d, c) == -1)
+		return fail(d, "v2 TLV longer than the header");
+	if (d->pos >= PROXY_V2_FIXED && d->pos == d->total) {
+		/* One or two bytes left over cannot hold a TLV's header. */
+		if (d->tlv_at != 0 && d->tlv_at != d->total)
+			return fail(d, "v2 header ends inside a TLV");
 		return v2_finish(d, h);
+	}
 	return PROXY_NEED_MORE;
+}
+
+/*
+ * One byte at or after d->tlv_at, the offset of the next TLV: its type,
+ * then the two bytes of its length, which move tlv_at past its value.
+ * -1 when that value would run past the header's declared length, so
+ * the refusal comes at the length, not after waiting for bytes that
+ * belong to the client.
+ */
+static int
+v2_tlv_byte(struct proxy_decoder *d, unsigned char c)
+{
+	size_t	 i = d->pos - 1;	/* c's offset in the header */
+
+	if (i == d->tlv_at + 1)
+		d->tlv_len_hi = c;
+	else if (i == d->tlv_at + 2) {
+		d->tlv_at += 3 + ((size_t)d->tlv_len_hi << 8 | c);
+		if (d->tlv_at > d->total)
+			return -1;
+	}
+	return 0;
 }
 
 static size_t

@@ -98,6 +98,18 @@ SH
 	assert_output still-serving
 }
 
+@test "a v2 header whose TLV runs past its length is refused with a warning" {
+	daemon_start -v --proxy-protocol v2 -- "$(env_program)"
+	run -1 pclient --header v2badtlv --src 192.0.2.55:1 x
+	refute_output --partial 192.0.2.55
+	wait_until 5 grep -q 'malformed PROXY header' "$DAEMON_LOG"
+	run -0 grep -E "warning: 127\.0\.0\.1:[0-9]+: malformed PROXY header \(v2 TLV longer than the header\)" "$DAEMON_LOG"
+	run -1 grep -F 192.0.2.55 "$DAEMON_LOG"
+	# The same header with its TLV intact is served.
+	run -0 pclient --header v2 --src 192.0.2.55:1 y
+	assert_output --regexp "^192\.0\.2\.55 1 192\.0\.2\.55 127\.0\.0\.1 "
+}
+
 @test "a header that trickles in past --frame-timeout is cut off" {
 	daemon_start --proxy-protocol v2 --frame-timeout 1
 	local start=$SECONDS
