@@ -34,6 +34,7 @@
 #define V2_FAM_INET	1
 #define V2_FAM_INET6	2
 #define V2_FAM_UNIX	3
+#define V2_UNSPEC	0
 #define V2_DGRAM	2
 #define V2_CMD_LOCAL	0
 #define V2_CMD_PROXY	1
@@ -286,9 +287,16 @@ v2_tlv_byte(struct proxy_decoder *d, unsigned char c)
 	return 0;
 }
 
+/*
+ * The size of the address block, 0 when it has none we could read: with
+ * an unspecified family or transport protocol (0x10 is "IPv4, protocol
+ * unknown": ports or not?) the block is skipped whole, not checked.
+ */
 static size_t
 v2_addr_len(unsigned char fam)
 {
+	if ((fam & 0x0f) == V2_UNSPEC)
+		return 0;
 	switch (fam >> 4) {
 	case V2_FAM_INET:
 		return V2_INET_LEN;
@@ -308,7 +316,13 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 
 	memset(h, 0, sizeof(*h));
 	h->version = 2;
-	if ((d->buf[12] & 0x0f) == V2_CMD_LOCAL || fam >> 4 == V2_FAM_UNSPEC) {
+	/*
+	 * The spec: with an unspecified family or transport protocol the
+	 * receiver ignores the addresses and uses the connection's own,
+	 * as for LOCAL.
+	 */
+	if ((d->buf[12] & 0x0f) == V2_CMD_LOCAL || fam >> 4 == V2_FAM_UNSPEC ||
+	    (fam & 0x0f) == V2_UNSPEC) {
 		h->local = 1;
 		return PROXY_OK;
 	}

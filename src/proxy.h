@@ -32,8 +32,9 @@ struct proxy_header {
 	int			 version;	/* 1 or 2 */
 	/*
 	 * 1 for a v2 LOCAL command (the balancer's own connection, a
-	 * health check) and for UNKNOWN addresses: the connection's
-	 * own addresses stand.
+	 * health check), for UNKNOWN addresses and for a v2 header
+	 * with an unspecified family or transport protocol: the
+	 * connection's own addresses stand.
 	 */
 	int			 local;
 	struct sockaddr_storage	 src;		/* the client */

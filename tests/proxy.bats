@@ -79,6 +79,18 @@ SH
 	run -1 grep -E 'warning|error' "$DAEMON_LOG"
 }
 
+@test "a v2 header with an unspecified transport protocol is served as the balancer itself" {
+	daemon_start -v --proxy-protocol v2 -- "$(env_program)"
+	run -0 pclient --header v2unspec --src 192.0.2.66:1 x
+	assert_output --regexp "^127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 none $DAEMON_PORT\$"
+	run -0 pclient --header v2unspec --src '[2001:db8::66]:1' y
+	assert_output --regexp "^127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 none $DAEMON_PORT\$"
+	wait_until 5 eval '[ "$(grep -c "closed after 1 request" "$DAEMON_LOG")" -eq 2 ]'
+	run -0 grep -cE "debug: 127\.0\.0\.1:[0-9]+: connected to 127\.0\.0\.1:$DAEMON_PORT via 127\.0\.0\.1:[0-9]+ \(PROXY v2, no client address\)" "$DAEMON_LOG"
+	assert_output 2
+	run -1 grep -E '192\.0\.2\.66|2001:db8|warning|error' "$DAEMON_LOG"
+}
+
 @test "a missing, malformed or wrong-version header closes the connection with a warning" {
 	daemon_start --proxy-protocol v1
 	run -1 pclient --header none x

@@ -68,15 +68,21 @@ check_accepted(const uint8_t *p, size_t used, const struct proxy_header *h)
 		abort();
 	if ((p[12] & 0x0f) == 1 && (at = v2_addr_len(p[13])) > 0)
 		check_tlvs(p, PROXY_V2_FIXED + at, used);
+	/* Addresses are taken only from a header that has them. */
+	if (!h->local && ((p[12] & 0x0f) != 1 || v2_addr_len(p[13]) == 0))
+		abort();
 }
 
-/* The address block of a v2 PROXY command, where TLVs start after. */
+/*
+ * The address block of a v2 PROXY command, where TLVs start after; 0
+ * when family or transport is unspecified (the block is not read).
+ */
 static size_t
 v2_addr_len(uint8_t fam)
 {
 	static const size_t	 len[] = { 0, 12, 36, 216 };
 
-	return fam >> 4 < 4 ? len[fam >> 4] : 0;
+	return fam >> 4 < 4 && (fam & 0x0f) != 0 ? len[fam >> 4] : 0;
 }
 
 /* An accepted header's TLVs end exactly where the header does. */

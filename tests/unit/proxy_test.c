@@ -128,6 +128,18 @@ static const struct proxy_case cases[] = {
 	    PROXY_OK, 0, "[2001:db8::1]:1" },
 	{ T(SIG "\x21\x11\x00\x0f" V4BODY "\xee\x00\x00"), PROXY_ANY,
 	    PROXY_OK, 0, "192.0.2.1:56324" },
+	/*
+	 * A known family with an unspecified transport protocol (0x10,
+	 * 0x20, 0x30): the addresses are ignored, like UNSPEC, and the
+	 * block is skipped whole, however long.
+	 */
+	{ T(SIG "\x21\x10\x00\x0c" V4BODY), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x20\x00\x24" V6BODY), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x10\x00\x08" "\xc0\x00\x02\x01\xc6\x33\x64\x02"),
+	    PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x10\x00\x0e" V4BODY "\xff\xff"), PROXY_ANY, PROXY_OK, 1,
+	    NULL },
+	{ T(SIG "\x21\x30\x00\x00"), PROXY_ANY, PROXY_OK, 1, NULL },
 	/* LOCAL: the whole block is ignored, TLVs or not. */
 	{ T(SIG "\x20\x11\x00\x0e" V4BODY "\xff\xff"), PROXY_ANY, PROXY_OK,
 	    1, NULL },
