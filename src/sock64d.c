@@ -123,7 +123,8 @@ static void	parse_listen(struct config *, const char *);
 static void	parse_timeout(const char *, const char *, int *);
 static void	parse_value(struct config *, int, const char *);
 static int	run_standalone(const struct config *);
-static size_t	open_listeners(const struct config *, struct listener *);
+static size_t	open_listeners(const struct config *,
+		    const struct listen_perm *, struct listener *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
 static int	serve_proxied(int, const struct listen_peer *,
@@ -221,7 +222,9 @@ help(void)
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
 "  -u, --user=USER           once the listeners are open, run as USER (its\n"
-"                            uid, gid and groups) for good; needs root\n"
+"                            uid, gid and groups) for good; needs root.\n"
+"                            Unix socket files are given to USER and its\n"
+"                            group first\n"
 "  -i, --inetd               serve one connection on stdin/stdout and exit\n"
 "                            (inetd, systemd Accept=yes, tcpserver)\n"
 "  -v, --verbose             also log each connection and each frame\n"
@@ -570,6 +573,7 @@ run_standalone(const struct config *cf)
 	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
 	struct priv_user	 pu;
+	struct listen_perm	 perm;
 	sigset_t		 orig;
 	char			 err[512];
 
@@ -583,7 +587,10 @@ run_standalone(const struct config *cf)
 	if (cf->user != NULL && priv_lookup(cf->user, &pu, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	lo.nlisteners = open_listeners(cf, ls);
+	/* With -u the user must be able to use its unix sockets. */
+	perm.uid = cf->user != NULL ? pu.uid : (uid_t)-1;
+	perm.gid = cf->user != NULL ? pu.gid : (gid_t)-1;
+	lo.nlisteners = open_listeners(cf, &perm, ls);
 	if (cf->user != NULL && priv_drop(&pu, err, sizeof(err)) == -1) {
 		close_listeners(ls, lo.nlisteners);
 		fatalx("%s", err);
@@ -630,10 +637,12 @@ run_standalone(const struct config *cf)
 /*
  * The listening sockets: those systemd passed (LISTEN_FDS), or else one
  * per --listen address.  Both at once is a usage error: the unit file
- * and the command line would disagree about where to listen.
+ * and the command line would disagree about where to listen.  perm is
+ * for the unix socket files we create; systemd's are left as they are.
  */
 static size_t
-open_listeners(const struct config *cf, struct listener *ls)
+open_listeners(const struct config *cf, const struct listen_perm *perm,
+    struct listener *ls)
 {
 	char	 err[512];
 	int	 n;
@@ -648,7 +657,7 @@ open_listeners(const struct config *cf, struct listener *ls)
 	if (n > 0)
 		return (size_t)n;
 	for (i = 0; i < cf->nlisten; i++) {
-		if (listen_open(&cf->listen[i], cf->backlog, &ls[i], err,
+		if (listen_open(&cf->listen[i], perm, cf->backlog, &ls[i], err,
 		    sizeof(err)) == -1) {
 			close_listeners(ls, i);
 			fatalx("%s", err);
