@@ -115,7 +115,8 @@ static void	loop_child_sources(const struct loop *, int,
  * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
  * a one-line reason in err.  The socket is non-blocking and close-on-
  * exec; l->path is set only for a unix socket we created, whose file
- * gets the owner in perm (NULL: ours).  perm is not used for TCP.
+ * gets the mode and owner in perm (NULL: what the umask and our ids
+ * give).  perm is not used for TCP.
  */
 int
 listen_open(const struct addr *a, const struct listen_perm *perm,
@@ -175,8 +176,14 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 }
 
 /*
- * bind(2), and for a unix socket the file's owner from perm (NULL: left
- * as it comes).  The owner can change only once the file exists; before
+ * bind(2), and for a unix socket the file's mode and owner from perm
+ * (NULL: left as they come).  The mode is set through the umask, which
+ * bind(2) applies to the file it creates: the file is born with the mode
+ * asked for, never more open, on any system.  fchmod on the socket
+ * before bind is honoured by Linux only, and chmod after bind goes by
+ * path, following a symlink that may have taken the file's place.
+ * Start-up is single-threaded, so the process's umask may change for the
+ * one call.  The owner can change only once the file exists; before
  * listen(2) nobody can connect, so that is in time.  lchown, so that a
  * symlink put in the file's place is not followed.  Returns 0, or -1
  * with errno and *stage; the file is then removed.
@@ -186,12 +193,18 @@ listen_bind(int fd, const struct sockaddr *sa, socklen_t len,
     const struct listen_perm *perm, const char **stage)
 {
 	const char	*path;
+	mode_t		 mask = 0;
 	int		 rv, saved;
 
 	*stage = "bind";
+	if (sa->sa_family != AF_UNIX || perm == NULL)
+		return bind(fd, sa, len);
+	if (perm->mode != -1)
+		mask = umask(~(mode_t)perm->mode & 0777);
 	rv = bind(fd, sa, len);
-	if (rv == -1 || sa->sa_family != AF_UNIX || perm == NULL ||
-	    (perm->uid == (uid_t)-1 && perm->gid == (gid_t)-1))
+	if (perm->mode != -1)
+		umask(mask);
+	if (rv == -1 || (perm->uid == (uid_t)-1 && perm->gid == (gid_t)-1))
 		return rv;
 	*stage = "chown";
 	path = ((const struct sockaddr_un *)sa)->sun_path;

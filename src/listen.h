@@ -22,10 +22,11 @@ struct listener {
 };
 
 /*
- * The socket files of unix listeners we create: their owner ((uid_t)-1,
- * (gid_t)-1: ours).
+ * The socket files of unix listeners we create: their mode (-1: what the
+ * umask leaves) and owner ((uid_t)-1, (gid_t)-1: ours).
  */
 struct listen_perm {
+	int		 mode;
 	uid_t		 uid;
 	gid_t		 gid;
 };

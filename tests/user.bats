@@ -86,6 +86,22 @@ as_user() {
 	assert_output tcp
 }
 
+@test "--socket-mode 0660 with -u: the user is served, other users are kept out" {
+	local dir="$BATS_TEST_TMPDIR/run" uid
+	uid=$(id -u "$TEST_USER")
+	mkdir "$dir"
+	reachable "$dir"
+	daemon_start_with -u "$TEST_USER" --socket-mode 0660 \
+	    -l "unix:$dir/m.sock"
+	run -0 stat -c '%a %U:%G' "$dir/m.sock"
+	assert_output "660 $TEST_USER:$(id -gn "$TEST_USER")"
+	run -0 --separate-stderr as_user "$uid" "$SOCK64" -c "unix:$dir/m.sock" ok
+	assert_output ok
+	run -1 --separate-stderr as_user "$(id -u nobody)" "$SOCK64" \
+	    -c "unix:$dir/m.sock" no
+	assert_equal "$stderr" "sock64: connect unix:$dir/m.sock: Permission denied"
+}
+
 @test "-u leaves a unix socket that systemd passed as systemd made it" {
 	command -v systemd-socket-activate >/dev/null ||
 	    skip "systemd-socket-activate is not installed (package systemd)"
