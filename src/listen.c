@@ -75,13 +75,16 @@ struct source_note {
 };
 
 static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
-		    int, int, const char **);
+		    int, int, const struct listen_perm *, const char **);
+static int	listen_bind(int, const struct sockaddr *, socklen_t,
+		    const struct listen_perm *, const char **);
 static int	listen_open_any(const struct addr *, int, struct listener *,
 		    char *, size_t);
 static int	listen_open_tcp(const struct addr *, int, struct listener *,
 		    char *, size_t);
-static int	listen_open_unix(const struct addr *, int, struct listener *,
-		    char *, size_t);
+static int	listen_open_unix(const struct addr *,
+		    const struct listen_perm *, int, struct listener *, char *,
+		    size_t);
 static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *, int);
@@ -111,16 +114,18 @@ static void	loop_child_sources(const struct loop *, int,
 /*
  * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
  * a one-line reason in err.  The socket is non-blocking and close-on-
- * exec; l->path is set only for a unix socket we created.
+ * exec; l->path is set only for a unix socket we created, whose file
+ * gets the mode and owner in perm (NULL: what the umask and our ids
+ * give).  perm is not used for TCP.
  */
 int
-listen_open(const struct addr *a, int backlog, struct listener *l,
-    char *err, size_t errlen)
+listen_open(const struct addr *a, const struct listen_perm *perm,
+    int backlog, struct listener *l, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	if (a->kind == ADDR_UNIX)
-		return listen_open_unix(a, backlog, l, err, errlen);
+		return listen_open_unix(a, perm, backlog, l, err, errlen);
 	if (a->host[0] == '\0')
 		return listen_open_any(a, backlog, l, err, errlen);
 	return listen_open_tcp(a, backlog, l, err, errlen);
@@ -128,13 +133,15 @@ listen_open(const struct addr *a, int backlog, struct listener *l,
 
 /*
  * socket + options + bind + listen.  Returns the descriptor, or -1 with
- * errno set and *stage naming the call that failed.
+ * errno set and *stage naming the call that failed; a unix socket file
+ * it created is then removed.  perm: see listen_bind().
  */
 static int
 listen_socket(int family, const struct sockaddr *sa, socklen_t len,
-    int v6only, int backlog, int reuseport, const char **stage)
+    int v6only, int backlog, int reuseport, const struct listen_perm *perm,
+    const char **stage)
 {
-	int	 fd, on = 1, saved;
+	int	 fd, on = 1, saved, bound = 0;
 
 	*stage = "socket";
 	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
@@ -152,9 +159,9 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &v6only, sizeof(v6only)) == -1)
 		goto fail;
-	*stage = "bind";
-	if (bind(fd, sa, len) == -1)
+	if (listen_bind(fd, sa, len, perm, stage) == -1)
 		goto fail;
+	bound = 1;
 	*stage = "listen";
 	if (listen(fd, backlog) == -1)
 		goto fail;
@@ -162,8 +169,52 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
  fail:
 	saved = errno;
 	close(fd);
+	if (bound && family == AF_UNIX)
+		unlink(((const struct sockaddr_un *)sa)->sun_path);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * bind(2), and for a unix socket the file's mode and owner from perm
+ * (NULL: left as they come).  The mode is set through the umask, which
+ * bind(2) applies to the file it creates: the file is born with the mode
+ * asked for, never more open, on any system.  fchmod on the socket
+ * before bind is honoured by Linux only, and chmod after bind goes by
+ * path, following a symlink that may have taken the file's place.
+ * Start-up is single-threaded, so the process's umask may change for the
+ * one call.  The owner can change only once the file exists; before
+ * listen(2) nobody can connect, so that is in time.  lchown, so that a
+ * symlink put in the file's place is not followed.  Returns 0, or -1
+ * with errno and *stage; the file is then removed.
+ */
+static int
+listen_bind(int fd, const struct sockaddr *sa, socklen_t len,
+    const struct listen_perm *perm, const char **stage)
+{
+	const char	*path;
+	mode_t		 mask = 0;
+	int		 rv, saved;
+
+	*stage = "bind";
+	if (sa->sa_family != AF_UNIX || perm == NULL)
+		return bind(fd, sa, len);
+	if (perm->mode != -1)
+		mask = umask(~(mode_t)perm->mode & 0777);
+	rv = bind(fd, sa, len);
+	if (perm->mode != -1)
+		umask(mask);
+	if (rv == -1 || (perm->uid == (uid_t)-1 && perm->gid == (gid_t)-1))
+		return rv;
+	*stage = "chown";
+	path = ((const struct sockaddr_un *)sa)->sun_path;
+	if (lchown(path, perm->uid, perm->gid) == -1) {
+		saved = errno;
+		unlink(path);
+		errno = saved;
+		return -1;
+	}
+	return 0;
 }
 
 /* ":PORT": one dual-stack IPv6 socket, or IPv4 where IPv6 is missing. */
@@ -181,14 +232,14 @@ listen_open_any(const struct addr *a, int backlog, struct listener *l,
 	sin6.sin6_addr = in6addr_any;
 	sin6.sin6_port = port;
 	l->fd = listen_socket(AF_INET6, (struct sockaddr *)&sin6,
-	    sizeof(sin6), 0, backlog, a->reuseport, &stage);
+	    sizeof(sin6), 0, backlog, a->reuseport, NULL, &stage);
 	if (l->fd == -1 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
 		sin.sin_port = port;
 		l->fd = listen_socket(AF_INET, (struct sockaddr *)&sin,
-		    sizeof(sin), 0, backlog, a->reuseport, &stage);
+		    sizeof(sin), 0, backlog, a->reuseport, NULL, &stage);
 	}
 	if (l->fd == -1) {
 		snprintf(err, errlen, "%s :%s: %s", stage, a->port,
@@ -221,7 +272,7 @@ listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		l->fd = listen_socket(ai->ai_family, ai->ai_addr,
-		    ai->ai_addrlen, 1, backlog, a->reuseport, &stage);
+		    ai->ai_addrlen, 1, backlog, a->reuseport, NULL, &stage);
 		if (l->fd != -1)
 			break;
 		saved = errno;
@@ -242,8 +293,8 @@ listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
  * not a socket, is never touched.
  */
 static int
-listen_open_unix(const struct addr *a, int backlog, struct listener *l,
-    char *err, size_t errlen)
+listen_open_unix(const struct addr *a, const struct listen_perm *perm,
+    int backlog, struct listener *l, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	const char		*stage;
@@ -253,7 +304,7 @@ listen_open_unix(const struct addr *a, int backlog, struct listener *l,
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
 	l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun),
-	    0, backlog, 0, &stage);
+	    0, backlog, 0, perm, &stage);
 	if (l->fd == -1 && errno == EADDRINUSE) {
 		if ((stale = listen_unix_is_stale(&sun)) != 1) {
 			snprintf(err, errlen, "bind unix:%s: %s", a->path,
@@ -263,7 +314,7 @@ listen_open_unix(const struct addr *a, int backlog, struct listener *l,
 		}
 		unlink(a->path);
 		l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun,
-		    sizeof(sun), 0, backlog, 0, &stage);
+		    sizeof(sun), 0, backlog, 0, perm, &stage);
 	}
 	if (l->fd == -1) {
 		snprintf(err, errlen, "%s unix:%s: %s", stage, a->path,

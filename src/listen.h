@@ -6,6 +6,7 @@
 #ifndef SOCK64_LISTEN_H
 #define SOCK64_LISTEN_H
 
+#include <sys/types.h>
 #include <sys/socket.h>
 
 #include <signal.h>
@@ -18,6 +19,16 @@ struct listener {
 	int		 is_unix;
 	char		 name[ADDR_NAME_MAX];	/* as bound, for logs */
 	char		 path[ADDR_PATH_MAX];	/* unix: ours to unlink */
+};
+
+/*
+ * The socket files of unix listeners we create: their mode (-1: what the
+ * umask leaves) and owner ((uid_t)-1, (gid_t)-1: ours).
+ */
+struct listen_perm {
+	int		 mode;
+	uid_t		 uid;
+	gid_t		 gid;
 };
 
 struct listen_peer {
@@ -61,8 +72,8 @@ struct listen_opts {
 	void			*later_arg;
 };
 
-int	listen_open(const struct addr *, int, struct listener *, char *,
-	    size_t);
+int	listen_open(const struct addr *, const struct listen_perm *, int,
+	    struct listener *, char *, size_t);
 int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);

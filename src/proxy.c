@@ -4,9 +4,11 @@
  * up to the CRLF), at most 107 bytes.  Version 2 starts with a 12-byte
  * signature, then a version and command byte, an address family and
  * transport byte, and a 16-bit length of what follows: the addresses,
- * then TLVs, which are skipped.  Bytes are taken one at a time so that
- * any split of the input gives the same verdict and the decoder never
- * eats past the header.  Pure code: no I/O, no allocation, no globals.
+ * then TLVs (a type byte, a 16-bit length, the value).  TLVs are skipped,
+ * but they must fill the rest of the header exactly, as haproxy insists.
+ * Bytes are taken one at a time so that any split of the input gives the
+ * same verdict and the decoder never eats past the header.  Pure code:
+ * no I/O, no allocation, no globals.
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@
 #define V2_FAM_INET	1
 #define V2_FAM_INET6	2
 #define V2_FAM_UNIX	3
+#define V2_UNSPEC	0
 #define V2_DGRAM	2
 #define V2_CMD_LOCAL	0
 #define V2_CMD_PROXY	1
@@ -51,6 +54,7 @@ static int	v1_port(const char *, struct sockaddr_storage *);
 static enum proxy_status	v2_byte(struct proxy_decoder *, unsigned char,
 				    struct proxy_header *);
 static size_t	v2_addr_len(unsigned char);
+static int	v2_tlv_byte(struct proxy_decoder *, unsigned char);
 static enum proxy_status	v2_finish(struct proxy_decoder *,
 				    struct proxy_header *);
 static void	v2_inet(const unsigned char *, int, struct proxy_header *);
@@ -243,16 +247,56 @@ v2_byte(struct proxy_decoder *d, unsigned char c, struct proxy_header *h)
 		    v2_addr_len(d->buf[13]) : 0;
 		if (d->total - PROXY_V2_FIXED < need)
 			return fail(d, "v2 address block too short");
+		/*
+		 * Only an address block of known size says where TLVs start;
+		 * a LOCAL or UNSPEC header is ignored whole, as the spec says.
+		 */
+		d->tlv_at = need > 0 ? PROXY_V2_FIXED + need : 0;
 		break;
 	}
-	if (d->pos >= PROXY_V2_FIXED && d->pos == d->total)
+	if (d->tlv_at != 0 && d->pos > d->tlv_at && v2_tlv_byte(d, c) == -1)
+		return fail(d, "v2 TLV longer than the header");
+	if (d->pos >= PROXY_V2_FIXED && d->pos == d->total) {
+		/* One or two bytes left over cannot hold a TLV's header. */
+		if (d->tlv_at != 0 && d->tlv_at != d->total)
+			return fail(d, "v2 header ends inside a TLV");
 		return v2_finish(d, h);
+	}
 	return PROXY_NEED_MORE;
 }
 
+/*
+ * One byte at or after d->tlv_at, the offset of the next TLV: its type,
+ * then the two bytes of its length, which move tlv_at past its value.
+ * -1 when that value would run past the header's declared length, so
+ * the refusal comes at the length, not after waiting for bytes that
+ * belong to the client.
+ */
+static int
+v2_tlv_byte(struct proxy_decoder *d, unsigned char c)
+{
+	size_t	 i = d->pos - 1;	/* c's offset in the header */
+
+	if (i == d->tlv_at + 1)
+		d->tlv_len_hi = c;
+	else if (i == d->tlv_at + 2) {
+		d->tlv_at += 3 + ((size_t)d->tlv_len_hi << 8 | c);
+		if (d->tlv_at > d->total)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The size of the address block, 0 when it has none we could read: with
+ * an unspecified family or transport protocol (0x10 is "IPv4, protocol
+ * unknown": ports or not?) the block is skipped whole, not checked.
+ */
 static size_t
 v2_addr_len(unsigned char fam)
 {
+	if ((fam & 0x0f) == V2_UNSPEC)
+		return 0;
 	switch (fam >> 4) {
 	case V2_FAM_INET:
 		return V2_INET_LEN;
@@ -272,7 +316,13 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 
 	memset(h, 0, sizeof(*h));
 	h->version = 2;
-	if ((d->buf[12] & 0x0f) == V2_CMD_LOCAL || fam >> 4 == V2_FAM_UNSPEC) {
+	/*
+	 * The spec: with an unspecified family or transport protocol the
+	 * receiver ignores the addresses and uses the connection's own,
+	 * as for LOCAL.
+	 */
+	if ((d->buf[12] & 0x0f) == V2_CMD_LOCAL || fam >> 4 == V2_FAM_UNSPEC ||
+	    (fam & 0x0f) == V2_UNSPEC) {
 		h->local = 1;
 		return PROXY_OK;
 	}

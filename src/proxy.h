@@ -32,8 +32,9 @@ struct proxy_header {
 	int			 version;	/* 1 or 2 */
 	/*
 	 * 1 for a v2 LOCAL command (the balancer's own connection, a
-	 * health check) and for UNKNOWN addresses: the connection's
-	 * own addresses stand.
+	 * health check), for UNKNOWN addresses and for a v2 header
+	 * with an unspecified family or transport protocol: the
+	 * connection's own addresses stand.
 	 */
 	int			 local;
 	struct sockaddr_storage	 src;		/* the client */
@@ -44,14 +45,16 @@ struct proxy_header {
 
 /*
  * Incremental decoder.  Feed it bytes in any split; it consumes header
- * bytes only (v2 TLVs are skipped within the declared length), so the
- * caller knows where the client's own bytes start.
+ * bytes only (v2 TLVs are checked to fit and skipped within the declared
+ * length), so the caller knows where the client's own bytes start.
  */
 struct proxy_decoder {
 	int			 accept;	/* PROXY_V1 | PROXY_V2 */
 	int			 version;	/* 0 until the first byte */
 	size_t			 pos;		/* header bytes consumed */
 	size_t			 total;		/* v2: 16 + declared length */
+	size_t			 tlv_at;	/* v2: next TLV; 0: unchecked */
+	unsigned char		 tlv_len_hi;	/* v2: its length's first byte */
 	const char		*why;		/* with PROXY_MALFORMED */
 	unsigned char		 buf[PROXY_V2_FIXED + PROXY_V2_ADDR_MAX];
 };

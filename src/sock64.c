@@ -353,7 +353,12 @@ client_exchange(struct client *cl, const void *msg, size_t len)
 	if (io_read_full(cl->fd, cl->reply, dec.length, cl->deadline,
 	    &got) == -1)
 		die_io(cl, "in the middle of a reply");
-	if (fwrite(cl->reply, 1, dec.length, stdout) != dec.length ||
+	/*
+	 * An empty reply before any other has no buffer: fwrite's pointer
+	 * must not be NULL even for no bytes.
+	 */
+	if ((dec.length > 0 &&
+	    fwrite(cl->reply, 1, dec.length, stdout) != dec.length) ||
 	    (cl->newline && putchar('\n') == EOF))
 		die("write to stdout: %s", strerror(errno));
 }

@@ -62,6 +62,7 @@ struct config {
 	struct proxy_cidr proxy_from[MAX_PROXY_FROM];
 	size_t		 nproxy_from;
 	int		 reuseport;
+	int		 socket_mode;	/* unix listeners; -1: the umask's */
 };
 
 /* What each connection is served with. */
@@ -81,6 +82,7 @@ enum {
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
 	OPT_REUSEPORT,
+	OPT_SOCKET_MODE,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -107,6 +109,8 @@ static const struct option long_options[] = {
 	    OPT_PROXY_PROTOCOL },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
+	{ "socket-mode",	required_argument,	NULL,
+	    OPT_SOCKET_MODE },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -121,9 +125,12 @@ static void	help(void) __attribute__((noreturn));
 static void	parse_options(int, char **, struct config *);
 static void	parse_listen(struct config *, const char *);
 static void	parse_timeout(const char *, const char *, int *);
+static void	parse_socket_mode(struct config *, const char *);
+static void	check_socket_mode(const struct config *);
 static void	parse_value(struct config *, int, const char *);
 static int	run_standalone(const struct config *);
-static size_t	open_listeners(const struct config *, struct listener *);
+static size_t	open_listeners(const struct config *,
+		    const struct listen_perm *, struct listener *);
 static int	run_inetd(const struct config *);
 static int	serve_client(int, const struct listen_peer *, void *);
 static int	serve_proxied(int, const struct listen_peer *,
@@ -183,7 +190,7 @@ help(void)
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
 "               [--max-reply size] [--handler-timeout sec]\n"
 "               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
-"               [--reuseport] [-- program [arg ...]]\n"
+"               [--reuseport] [--socket-mode mode] [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
@@ -221,7 +228,9 @@ help(void)
 "                            for a unix socket) on stdout, one line per\n"
 "                            --listen in order, then close stdout\n"
 "  -u, --user=USER           once the listeners are open, run as USER (its\n"
-"                            uid, gid and groups) for good; needs root\n"
+"                            uid, gid and groups) for good; needs root.\n"
+"                            Unix socket files are given to USER and its\n"
+"                            group first\n"
 "  -i, --inetd               serve one connection on stdin/stdout and exit\n"
 "                            (inetd, systemd Accept=yes, tcpserver)\n"
 "  -v, --verbose             also log each connection and each frame\n"
@@ -240,7 +249,10 @@ help(void)
 "                            a malformed frame (repeatable; default: every\n"
 "                            peer must send one)\n"
 "      --reuseport           set SO_REUSEPORT on TCP listeners, so that a new\n"
-"                            server can bind the port before this one stops\n",
+"                            server can bind the port before this one stops\n"
+"      --socket-mode=MODE    the mode of the socket files of unix: listeners,\n"
+"                            in octal like chmod's, 0000-0777 (default: 0777\n"
+"                            less the umask); needs a unix: --listen\n",
 	    stdout);
 	fputs(
 "\n"
@@ -285,6 +297,7 @@ parse_options(int argc, char **argv, struct config *cf)
 	cf->grace = 10;
 	cf->max_reply = SIZE_MAX;
 	cf->handler_timeout = 30;
+	cf->socket_mode = -1;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV", long_options,
@@ -338,6 +351,7 @@ parse_options(int argc, char **argv, struct config *cf)
 	if (cf->inetd && cf->reuseport)
 		usage_error("--reuseport is for listening sockets, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
+	check_socket_mode(cf);
 	if (cf->nlisten == 0)
 		parse_listen(cf, DEFAULT_LISTEN);
 	for (ch = 0; ch < (int)cf->nlisten; ch++)
@@ -451,7 +465,47 @@ parse_value(struct config *cf, int ch, const char *arg)
 	case OPT_REUSEPORT:
 		parse_proxy(cf, ch, arg);
 		break;
+	case OPT_SOCKET_MODE:
+		parse_socket_mode(cf, arg);
+		break;
 	}
+}
+
+/* --socket-mode: 1 to 4 octal digits, as chmod and SocketMode= take. */
+static void
+parse_socket_mode(struct config *cf, const char *arg)
+{
+	size_t	 i, n = strlen(arg);
+	int	 mode = 0;
+
+	for (i = 0; i < n && i < 4 && arg[i] >= '0' && arg[i] <= '7'; i++)
+		mode = mode * 8 + (arg[i] - '0');
+	if (n == 0 || i != n || mode > 0777)
+		usage_error("socket-mode '%s' is not an octal mode (0000-0777)",
+		    arg);
+	cf->socket_mode = mode;
+}
+
+/*
+ * --socket-mode sets the mode of the socket files we create.  Without a
+ * unix: --listen there is none (TCP has no file; a socket systemd passes
+ * has its SocketMode=), and an option that would silently do nothing is
+ * more likely a mistake than a wish.
+ */
+static void
+check_socket_mode(const struct config *cf)
+{
+	size_t	 i;
+
+	if (cf->socket_mode == -1)
+		return;
+	if (cf->inetd)
+		usage_error("--socket-mode is for unix: listeners, not "
+		    "--inetd");
+	for (i = 0; i < cf->nlisten; i++)
+		if (cf->listen[i].kind == ADDR_UNIX)
+			return;
+	usage_error("--socket-mode needs a unix: --listen address");
 }
 
 static void
@@ -570,6 +624,7 @@ run_standalone(const struct config *cf)
 	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
 	struct priv_user	 pu;
+	struct listen_perm	 perm;
 	sigset_t		 orig;
 	char			 err[512];
 
@@ -583,7 +638,11 @@ run_standalone(const struct config *cf)
 	if (cf->user != NULL && priv_lookup(cf->user, &pu, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
-	lo.nlisteners = open_listeners(cf, ls);
+	/* With -u the user must be able to use its unix sockets. */
+	perm.mode = cf->socket_mode;
+	perm.uid = cf->user != NULL ? pu.uid : (uid_t)-1;
+	perm.gid = cf->user != NULL ? pu.gid : (gid_t)-1;
+	lo.nlisteners = open_listeners(cf, &perm, ls);
 	if (cf->user != NULL && priv_drop(&pu, err, sizeof(err)) == -1) {
 		close_listeners(ls, lo.nlisteners);
 		fatalx("%s", err);
@@ -630,10 +689,12 @@ run_standalone(const struct config *cf)
 /*
  * The listening sockets: those systemd passed (LISTEN_FDS), or else one
  * per --listen address.  Both at once is a usage error: the unit file
- * and the command line would disagree about where to listen.
+ * and the command line would disagree about where to listen.  perm is
+ * for the unix socket files we create; systemd's are left as they are.
  */
 static size_t
-open_listeners(const struct config *cf, struct listener *ls)
+open_listeners(const struct config *cf, const struct listen_perm *perm,
+    struct listener *ls)
 {
 	char	 err[512];
 	int	 n;
@@ -648,7 +709,7 @@ open_listeners(const struct config *cf, struct listener *ls)
 	if (n > 0)
 		return (size_t)n;
 	for (i = 0; i < cf->nlisten; i++) {
-		if (listen_open(&cf->listen[i], cf->backlog, &ls[i], err,
+		if (listen_open(&cf->listen[i], perm, cf->backlog, &ls[i], err,
 		    sizeof(err)) == -1) {
 			close_listeners(ls, i);
 			fatalx("%s", err);

@@ -29,6 +29,20 @@ fake_start() {
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
 
+@test "an empty message gets an empty reply: an empty line, exit 0" {
+	daemon_start
+	client '' >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	printf '\n' | cmp - "$BATS_TEST_TMPDIR/out"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	client -n '' >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	# Empty standard input is an empty request too.
+	run -0 --separate-stderr client </dev/null
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
 @test "with no message the whole of stdin is one request" {
 	daemon_start
 	printf 'line one\nline two\n' | client >"$BATS_TEST_TMPDIR/out"

@@ -25,7 +25,8 @@ usage_error() {
 	for opt in --listen --backlog --max-connections --max-per-source \
 	    --max-message --idle-timeout --frame-timeout --write-timeout \
 	    --grace --user --print-port --inetd --verbose --quiet --help \
-	    --version --proxy-protocol --proxy-from --reuseport; do
+	    --version --proxy-protocol --proxy-from --reuseport \
+	    --socket-mode; do
 		assert_output --partial -- "$opt"
 	done
 	assert_output --partial "Exit status"
@@ -91,6 +92,17 @@ usage_error() {
 	usage_error -l "[::1]" "listen address '[::1]': expected [IPV6ADDR]:PORT"
 	usage_error -l unix: "listen address 'unix:': unix: needs a path"
 	usage_error -l 127.0.0.1: "listen address '127.0.0.1:': missing port"
+}
+
+@test "bad --socket-mode values, and --socket-mode without a unix listener, are usage errors" {
+	local sock="unix:$BATS_TEST_TMPDIR/m.sock" m
+	for m in 888 0o660 '' 01777 07777 00660 abc -1 ' 660' 660x u=rw; do
+		usage_error --socket-mode="$m" -l "$sock" "socket-mode '$m' is not an octal mode (0000-0777)"
+	done
+	usage_error --socket-mode 0660 "--socket-mode needs a unix: --listen address"
+	usage_error --socket-mode 0660 -l 127.0.0.1:0 -l '[::1]:0' "--socket-mode needs a unix: --listen address"
+	usage_error -i --socket-mode 0660 "--socket-mode is for unix: listeners, not --inetd"
+	[ ! -e "$BATS_TEST_TMPDIR/m.sock" ]
 }
 
 @test "a leftover argument is a usage error" {

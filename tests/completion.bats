@@ -99,3 +99,13 @@ s.sock"
 	run -0 complete "sock64 -t "
 	assert_output ""
 }
+
+@test "sock64d --socket-mode offers the usual octal modes" {
+	run -0 complete "sock64d --socket-mode "
+	assert_output "0600
+0660
+0666"
+	run -0 complete "sock64d -l unix:s.sock --socket-mode=066"
+	assert_output "0660
+0666"
+}

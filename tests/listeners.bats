@@ -112,6 +112,35 @@ teardown() {
 	[ ! -e "$sock" ]
 }
 
+@test "--socket-mode gives the unix socket file that mode, whatever the umask" {
+	local sock="$BATS_TEST_TMPDIR/mode.sock"
+	umask 077
+	daemon_start_with -l 127.0.0.1:0 -l "unix:$sock" --socket-mode 0666
+	run -0 stat -c %a "$sock"
+	assert_output 666
+	run -0 "$SOCK64" -c "unix:$sock" moded
+	assert_output moded
+	daemon_stop
+	umask 000
+	daemon_start_with -l "unix:$sock" --socket-mode=640
+	run -0 stat -c %a "$sock"
+	assert_output 640
+	daemon_stop
+	# The umask is the daemon's own again once the socket is bound.
+	daemon_start_with -l "unix:$sock" --socket-mode 0600 -- sh -c \
+	    'cat >/dev/null; umask'
+	run -0 "$SOCK64" -c "unix:$sock" x
+	assert_output 0000
+}
+
+@test "without --socket-mode the umask decides the unix socket file's mode" {
+	local sock="$BATS_TEST_TMPDIR/umask.sock"
+	umask 027
+	daemon_start_with -l "unix:$sock"
+	run -0 stat -c %a "$sock"
+	assert_output 750
+}
+
 @test "an address already in use is a runtime error (exit 1) naming it" {
 	daemon_start_with -l 127.0.0.1:0
 	run -1 --separate-stderr "$SOCK64D" -l "127.0.0.1:$DAEMON_PORT"

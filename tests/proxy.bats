@@ -79,6 +79,18 @@ SH
 	run -1 grep -E 'warning|error' "$DAEMON_LOG"
 }
 
+@test "a v2 header with an unspecified transport protocol is served as the balancer itself" {
+	daemon_start -v --proxy-protocol v2 -- "$(env_program)"
+	run -0 pclient --header v2unspec --src 192.0.2.66:1 x
+	assert_output --regexp "^127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 none $DAEMON_PORT\$"
+	run -0 pclient --header v2unspec --src '[2001:db8::66]:1' y
+	assert_output --regexp "^127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 none $DAEMON_PORT\$"
+	wait_until 5 eval '[ "$(grep -c "closed after 1 request" "$DAEMON_LOG")" -eq 2 ]'
+	run -0 grep -cE "debug: 127\.0\.0\.1:[0-9]+: connected to 127\.0\.0\.1:$DAEMON_PORT via 127\.0\.0\.1:[0-9]+ \(PROXY v2, no client address\)" "$DAEMON_LOG"
+	assert_output 2
+	run -1 grep -E '192\.0\.2\.66|2001:db8|warning|error' "$DAEMON_LOG"
+}
+
 @test "a missing, malformed or wrong-version header closes the connection with a warning" {
 	daemon_start --proxy-protocol v1
 	run -1 pclient --header none x
@@ -96,6 +108,18 @@ SH
 	[ "$output" -eq 2 ]
 	run -0 pclient --header v1 still-serving
 	assert_output still-serving
+}
+
+@test "a v2 header whose TLV runs past its length is refused with a warning" {
+	daemon_start -v --proxy-protocol v2 -- "$(env_program)"
+	run -1 pclient --header v2badtlv --src 192.0.2.55:1 x
+	refute_output --partial 192.0.2.55
+	wait_until 5 grep -q 'malformed PROXY header' "$DAEMON_LOG"
+	run -0 grep -E "warning: 127\.0\.0\.1:[0-9]+: malformed PROXY header \(v2 TLV longer than the header\)" "$DAEMON_LOG"
+	run -1 grep -F 192.0.2.55 "$DAEMON_LOG"
+	# The same header with its TLV intact is served.
+	run -0 pclient --header v2 --src 192.0.2.55:1 y
+	assert_output --regexp "^192\.0\.2\.55 1 192\.0\.2\.55 127\.0\.0\.1 "
 }
 
 @test "a header that trickles in past --frame-timeout is cut off" {

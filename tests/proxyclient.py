@@ -34,9 +34,17 @@ def header(kind, src, dst):
         return ("PROXY %s %s %s %d %d\r\n" %
                 (proto, sip, dip, sport, dport)).encode()
     fam = b"\x11" if sip.version == 4 else b"\x21"
+    if kind == "v2unspec":
+        # The family, but an unspecified transport protocol: the
+        # receiver must ignore the addresses.
+        fam = b"\x10" if sip.version == 4 else b"\x20"
     body = sip.packed + dip.packed + struct.pack("!HH", sport, dport)
     # A TLV (PP2_TYPE_AUTHORITY) that the server must skip.
-    body += b"\x02\x00\x09" + b"sock64.io"
+    if kind == "v2badtlv":
+        # Its length says one byte more than the header holds.
+        body += b"\x02\x00\x0a" + b"sock64.io"
+    else:
+        body += b"\x02\x00\x09" + b"sock64.io"
     return SIG + b"\x21" + fam + struct.pack("!H", len(body)) + body
 
 
@@ -55,7 +63,8 @@ def main():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--header", default="v2",
-                   choices=["v1", "v2", "v2local", "none"])
+                   choices=["v1", "v2", "v2local", "v2badtlv", "v2unspec",
+                            "none"])
     p.add_argument("--src", default="203.0.113.7:4242")
     p.add_argument("--dst", default="198.51.100.1:8000")
     p.add_argument("--chunk", type=int, default=0,

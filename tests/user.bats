@@ -31,6 +31,23 @@ ids_are() {
 	[[ " $output " != *" 0 "* ]]
 }
 
+# reachable DIR: DIR and the directories above it, up to bats' own
+# temporary directory (made 0700), may be searched by every user.
+reachable() {
+	local d=$1
+	while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$d"
+		d=${d%/*}
+	done
+}
+
+# as_user UID COMMAND...: runs COMMAND as UID with its primary group.
+as_user() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$(id -g "$uid")" --clear-groups "$@"
+}
+
 @test "-u runs the daemon and its children as the user, with its groups" {
 	local uid gid child
 	uid=$(id -u "$TEST_USER") gid=$(id -g "$TEST_USER")
@@ -51,6 +68,55 @@ ids_are() {
 	daemon_start_with -u "$TEST_USER" -l 127.0.0.1:0 -l "unix:$BATS_TEST_TMPDIR/u.sock"
 	run -0 "$SOCK64" -c "unix:$BATS_TEST_TMPDIR/u.sock" ok
 	assert_output ok
+}
+
+@test "-u gives a unix socket to the user, who can connect and be served" {
+	local dir="$BATS_TEST_TMPDIR/run" uid
+	uid=$(id -u "$TEST_USER")
+	mkdir "$dir"
+	reachable "$dir"
+	daemon_start_with -u "$TEST_USER" -l 127.0.0.1:0 -l "unix:$dir/u.sock"
+	run -0 stat -c '%U:%G' "$dir/u.sock"
+	assert_output "$TEST_USER:$(id -gn "$TEST_USER")"
+	run -0 --separate-stderr as_user "$uid" "$SOCK64" -c "unix:$dir/u.sock" \
+	    "as $TEST_USER"
+	assert_output "as $TEST_USER"
+	# The TCP listener is no file: nothing to give, served as before.
+	run -0 client tcp
+	assert_output tcp
+}
+
+@test "--socket-mode 0660 with -u: the user is served, other users are kept out" {
+	local dir="$BATS_TEST_TMPDIR/run" uid
+	uid=$(id -u "$TEST_USER")
+	mkdir "$dir"
+	reachable "$dir"
+	daemon_start_with -u "$TEST_USER" --socket-mode 0660 \
+	    -l "unix:$dir/m.sock"
+	run -0 stat -c '%a %U:%G' "$dir/m.sock"
+	assert_output "660 $TEST_USER:$(id -gn "$TEST_USER")"
+	run -0 --separate-stderr as_user "$uid" "$SOCK64" -c "unix:$dir/m.sock" ok
+	assert_output ok
+	run -1 --separate-stderr as_user "$(id -u nobody)" "$SOCK64" \
+	    -c "unix:$dir/m.sock" no
+	assert_equal "$stderr" "sock64: connect unix:$dir/m.sock: Permission denied"
+}
+
+@test "-u leaves a unix socket that systemd passed as systemd made it" {
+	command -v systemd-socket-activate >/dev/null ||
+	    skip "systemd-socket-activate is not installed (package systemd)"
+	local sock="$BATS_TEST_TMPDIR/sd.sock" before
+	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
+	systemd-socket-activate -l "$sock" "$SOCK64D" -u "$TEST_USER" \
+	    2>"$DAEMON_LOG" 3>&- &
+	DAEMON_PID=$!
+	wait_until 5 grep -q '^Listening on' "$DAEMON_LOG"
+	before=$(stat -c '%a %U:%G' "$sock")
+	# The first connection makes systemd-socket-activate exec sock64d.
+	run -0 "$SOCK64" -c "unix:$sock" passed
+	assert_output passed
+	wait_until 5 grep -q 'listening on' "$DAEMON_LOG"
+	assert_equal "$(stat -c '%a %U:%G' "$sock")" "$before"
 }
 
 @test "-u with an unknown user refuses to start (exit 1)" {

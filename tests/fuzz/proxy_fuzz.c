@@ -4,8 +4,9 @@
  * the piece size; the rest is decoded whole and in pieces, and the two
  * verdicts and byte counts must agree.  An accepted header must look
  * like one (v1: "PROXY " ... CRLF, at most 107 bytes; v2: signature
- * and exactly its declared length), and what follows it goes on to the
- * frame decoder, as in the daemon.  Any disagreement aborts.
+ * and exactly its declared length, its TLVs filling what follows the
+ * addresses), and what follows it goes on to the frame decoder, as in
+ * the daemon.  Any disagreement aborts.
  */
 #include "config.h"
 
@@ -18,6 +19,9 @@
 #include "proxy.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static size_t	v2_addr_len(uint8_t);
+static void	check_tlvs(const uint8_t *, size_t, size_t);
 
 static enum proxy_status
 decode(const uint8_t *p, size_t n, size_t piece, int accept,
@@ -44,7 +48,7 @@ decode(const uint8_t *p, size_t n, size_t piece, int accept,
 static void
 check_accepted(const uint8_t *p, size_t used, const struct proxy_header *h)
 {
-	size_t	 declared;
+	size_t	 declared, at;
 
 	if (h->version == 1) {
 		if (used > PROXY_V1_MAX || used < 8 ||
@@ -61,6 +65,36 @@ check_accepted(const uint8_t *p, size_t used, const struct proxy_header *h)
 		abort();
 	declared = (size_t)p[14] << 8 | p[15];
 	if (used != PROXY_V2_FIXED + declared)
+		abort();
+	if ((p[12] & 0x0f) == 1 && (at = v2_addr_len(p[13])) > 0)
+		check_tlvs(p, PROXY_V2_FIXED + at, used);
+	/* Addresses are taken only from a header that has them. */
+	if (!h->local && ((p[12] & 0x0f) != 1 || v2_addr_len(p[13]) == 0))
+		abort();
+}
+
+/*
+ * The address block of a v2 PROXY command, where TLVs start after; 0
+ * when family or transport is unspecified (the block is not read).
+ */
+static size_t
+v2_addr_len(uint8_t fam)
+{
+	static const size_t	 len[] = { 0, 12, 36, 216 };
+
+	return fam >> 4 < 4 && (fam & 0x0f) != 0 ? len[fam >> 4] : 0;
+}
+
+/* An accepted header's TLVs end exactly where the header does. */
+static void
+check_tlvs(const uint8_t *p, size_t at, size_t end)
+{
+	while (at < end) {
+		if (end - at < 3)
+			abort();
+		at += 3 + ((size_t)p[at + 1] << 8 | p[at + 2]);
+	}
+	if (at != end)
 		abort();
 }
 

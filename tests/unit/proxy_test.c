@@ -115,6 +115,49 @@ static const struct proxy_case cases[] = {
 	    NULL },
 	{ T("\r\n\r\n\0\r\nQUIX\n\x21\x11\x00\x0c" V4BODY), PROXY_ANY,
 	    PROXY_MALFORMED, 0, NULL },
+	/*
+	 * v2 TLVs: any number, of any type, each type + 16-bit length +
+	 * value, filling the declared length exactly.  CRC32C is optional
+	 * to check (we do not); an empty value is a TLV too.
+	 */
+	{ T(SIG "\x21\x11\x00\x15" V4BODY "\x04\x00\x00" "\x02\x00\x03" "abc"),
+	    PROXY_ANY, PROXY_OK, 0, "192.0.2.1:56324" },
+	{ T(SIG "\x21\x11\x00\x13" V4BODY "\x03\x00\x04" "\0\0\0\0"),
+	    PROXY_ANY, PROXY_OK, 0, "192.0.2.1:56324" },
+	{ T(SIG "\x21\x21\x00\x2b" V6BODY "\x05\x00\x04" "id-1"), PROXY_ANY,
+	    PROXY_OK, 0, "[2001:db8::1]:1" },
+	{ T(SIG "\x21\x11\x00\x0f" V4BODY "\xee\x00\x00"), PROXY_ANY,
+	    PROXY_OK, 0, "192.0.2.1:56324" },
+	/*
+	 * A known family with an unspecified transport protocol (0x10,
+	 * 0x20, 0x30): the addresses are ignored, like UNSPEC, and the
+	 * block is skipped whole, however long.
+	 */
+	{ T(SIG "\x21\x10\x00\x0c" V4BODY), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x20\x00\x24" V6BODY), PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x10\x00\x08" "\xc0\x00\x02\x01\xc6\x33\x64\x02"),
+	    PROXY_ANY, PROXY_OK, 1, NULL },
+	{ T(SIG "\x21\x10\x00\x0e" V4BODY "\xff\xff"), PROXY_ANY, PROXY_OK, 1,
+	    NULL },
+	{ T(SIG "\x21\x30\x00\x00"), PROXY_ANY, PROXY_OK, 1, NULL },
+	/* LOCAL: the whole block is ignored, TLVs or not. */
+	{ T(SIG "\x20\x11\x00\x0e" V4BODY "\xff\xff"), PROXY_ANY, PROXY_OK,
+	    1, NULL },
+	/* A TLV that runs past the header, or a header ending inside one. */
+	{ T(SIG "\x21\x11\x00\x13" V4BODY "\x04\x00\x05" "abcd"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x21\x11\x00\x13" V4BODY "\x04\xff\xff" "abcd"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x21\x11\x00\x15" V4BODY "\x04\x00\x01" "a" "\x02\x00\x03"
+	    "ab"), PROXY_ANY, PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x21\x21\x00\x2b" V6BODY "\x05\x00\x05" "id-1"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x21\x11\x00\x0d" V4BODY "\x04"), PROXY_ANY, PROXY_MALFORMED,
+	    0, NULL },
+	{ T(SIG "\x21\x11\x00\x0e" V4BODY "\x04\x00"), PROXY_ANY,
+	    PROXY_MALFORMED, 0, NULL },
+	{ T(SIG "\x21\x11\x00\x12" V4BODY "\x04\x00\x01" "a" "\x02\x00"),
+	    PROXY_ANY, PROXY_MALFORMED, 0, NULL },
 };
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
 
@@ -215,6 +258,28 @@ test_v1_limit(void)
 	    "a refused decoder goes on");
 }
 
+/*
+ * tlvs: fills p[0..n) with TLVs of up to 1000 bytes each (n may not be
+ * 1 or 2: no TLV is that short).
+ */
+static void
+tlvs(unsigned char *p, size_t n)
+{
+	size_t	 len;
+
+	while (n > 0) {
+		len = n > 1000 + 3 ? 1000 : n - 3;
+		if (n - (len + 3) > 0 && n - (len + 3) < 3)
+			len -= 3;
+		p[0] = 0xe0;
+		p[1] = (unsigned char)(len >> 8);
+		p[2] = (unsigned char)(len & 0xff);
+		memset(p + 3, 0xee, len);
+		p += 3 + len;
+		n -= 3 + len;
+	}
+}
+
 /* A v2 header with 60000 bytes of TLVs is skipped to its end. */
 static void
 test_v2_long_tlvs(void)
@@ -229,15 +294,50 @@ test_v2_long_tlvs(void)
 	buf[14] = 60000 >> 8;
 	buf[15] = 60000 & 0xff;
 	memcpy(buf + 16, V4BODY, 12);
+	tlvs(buf + 16 + 12, 60000 - 12);
 	st = feed(buf, sizeof(buf), 777, PROXY_V2, &h, &used);
 	CHECK(st == PROXY_OK && used == 16 + 60000, "status %d used %zu", st,
+	    used);
+}
+
+/*
+ * A TLV longer than the rest of the header is refused at its length
+ * bytes: the decoder does not wait for the 60000 bytes declared, which
+ * may be the client's own.
+ */
+static void
+test_v2_tlv_overrun(void)
+{
+	static unsigned char	 buf[16 + 60000];
+	struct proxy_decoder	 d;
+	struct proxy_header	 h;
+	enum proxy_status	 st;
+	size_t			 used;
+
+	memset(buf, 0xee, sizeof(buf));
+	memcpy(buf, SIG "\x21\x11", 14);
+	buf[14] = 60000 >> 8;
+	buf[15] = 60000 & 0xff;
+	memcpy(buf + 16, V4BODY, 12);
+	st = feed(buf, sizeof(buf), 1, PROXY_V2, &h, &used);
+	CHECK(st == PROXY_MALFORMED && used == 16 + 12 + 3,
+	    "status %d used %zu", st, used);
+	proxy_decoder_init(&d, PROXY_V2);
+	st = proxy_decode(&d, buf, sizeof(buf), &used, &h);
+	CHECK(st == PROXY_MALFORMED && used == 16 + 12 + 3 && d.why != NULL &&
+	    strstr(d.why, "TLV") != NULL, "status %d used %zu why %s", st,
+	    used, d.why != NULL ? d.why : "none");
+	/* The same header with the TLVs it declares is taken. */
+	tlvs(buf + 16 + 12, 60000 - 12);
+	st = feed(buf, sizeof(buf), 1, PROXY_V2, &h, &used);
+	CHECK(st == PROXY_OK && used == sizeof(buf), "status %d used %zu", st,
 	    used);
 }
 
 static void
 test_unix_addresses(void)
 {
-	static unsigned char	 buf[16 + 216];
+	static unsigned char	 buf[16 + 216 + 7];
 	struct proxy_header	 h;
 	size_t			 used;
 	char			 name[ADDR_NAME_MAX];
@@ -251,6 +351,14 @@ test_unix_addresses(void)
 	addr_format((struct sockaddr *)&h.src, h.srclen, name, sizeof(name));
 	CHECK(!h.local && strcmp(name, "unix:/run/client.sock") == 0,
 	    "unix src %s", name);
+	/* TLVs follow the 216 address bytes, and must fit too. */
+	buf[15] = 0xd8 + 7;
+	memcpy(buf + 16 + 216, "\x04\x00\x04" "abcd", 7);
+	CHECK(feed(buf, sizeof(buf), 5, PROXY_ANY, &h, &used) == PROXY_OK &&
+	    used == sizeof(buf), "unix header with a TLV refused");
+	buf[16 + 216 + 2] = 5;
+	CHECK(feed(buf, sizeof(buf), 5, PROXY_ANY, &h, &used) ==
+	    PROXY_MALFORMED, "unix header with a TLV too long taken");
 }
 
 static void
@@ -308,6 +416,7 @@ main(void)
 	test_cases();
 	test_v1_limit();
 	test_v2_long_tlvs();
+	test_v2_tlv_overrun();
 	test_unix_addresses();
 	test_cidr();
 	return check_exit("proxy_test");
