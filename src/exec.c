@@ -5,7 +5,8 @@
  * the other, so a program may write before it has read everything.  A
  * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits.  A
  * run that fails (non-zero exit, a signal, too much output, the time
- * limit) gets no reply; its whole process group is killed and reaped.
+ * limit) gets no reply.  After every run, the program's whole process
+ * group is killed, and so is every other process it left (execsweep.c).
  * This module knows the handler interface of conn, not sockets.
  */
 #include "config.h"
@@ -41,6 +42,7 @@ struct exec_handler {
 	const char		*peer;
 	char			**envp;
 	char			 seq_var[40];	/* SOCK64_REQUEST=N */
+	char			 kids[64];	/* for exec_sweep */
 	posix_spawnattr_t	 attr;
 	int			 chld;		/* SIGCHLD self-pipe */
 	int64_t			 stop_deadline;
@@ -78,6 +80,7 @@ static void	exec_drain_err(struct exec_run *, int);
 static void	exec_err_lines(struct exec_handler *, int);
 static void	exec_reap(struct exec_run *);
 static void	exec_kill(struct exec_run *);
+static void	exec_clear(struct exec_handler *, pid_t);
 static int	exec_verdict(const struct exec_run *);
 static void	exec_close(int *);
 
@@ -125,17 +128,24 @@ exec_handler_new(const struct exec_opts *opts, char *const *vars,
 		return NULL;
 	}
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
-	/* A killed group's orphans become ours to reap, not init's. */
+	/*
+	 * Orphans of the programs' descendants become ours, not init's:
+	 * ours to kill and reap, even those that left the group.
+	 */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
 #endif
+	if (exec_sweep_path(h->kids, sizeof(h->kids)) == -1)
+		h->kids[0] = '\0';
 	return h;
 }
 
+/* The connection's end: no process of its runs may outlive it. */
 void
 exec_handler_free(struct exec_handler *h)
 {
 	if (h == NULL)
 		return;
+	exec_clear(h, 0);
 	posix_spawnattr_destroy(&h->attr);
 	free(h->envp);
 	free(h->out);
@@ -176,7 +186,7 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	if (r.err != -1)
 		exec_drain_err(&r, 1);
 	exec_close(&r.err);
-	/* Whatever of its group is left has outlived its request. */
+	/* Whatever it left has outlived its request. */
 	exec_kill(&r);
 	if (exec_verdict(&r) == -1)
 		return -1;
@@ -458,21 +468,27 @@ exec_err_lines(struct exec_handler *h, int flush)
 	}
 }
 
-/* After SIGCHLD: has the program exited? */
+/*
+ * After SIGCHLD: has the program exited?  It is left a zombie (reaped by
+ * exec_kill), so that its pid, its group's id, cannot be reused before
+ * the group is killed.
+ */
 static void
 exec_reap(struct exec_run *r)
 {
-	char	 buf[64];
-	pid_t	 pid;
+	siginfo_t	 si;
+	char		 buf[64];
+	int		 rv;
 
 	while (read(r->h->chld, buf, sizeof(buf)) > 0)
 		continue;
-	while ((pid = waitpid(r->pid, &r->status, WNOHANG)) == -1 &&
-	    errno == EINTR)
+	memset(&si, 0, sizeof(si));
+	while ((rv = waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT)) == -1 && errno == EINTR)
 		continue;
-	if (pid == r->pid)
+	if (rv == 0 && si.si_pid == r->pid)
 		r->exited = 1;
-	else if (pid == -1 && errno == ECHILD) {
+	else if (rv == -1 && errno == ECHILD) {
 		/* Not ours to wait for any more: cannot happen. */
 		r->exited = 1;
 		r->fail = "lost track of the program";
@@ -480,24 +496,43 @@ exec_reap(struct exec_run *r)
 }
 
 /*
- * Kills the program's whole process group and reaps the program and
- * every member that became our child (on Linux, orphans of the group
- * come to us: we are a subreaper), so nothing is left behind.
+ * Kills the program's whole process group, reaps the program (its exit
+ * status is the verdict's), then every other process it left.
  */
 static void
 exec_kill(struct exec_run *r)
 {
-	pid_t	 pid;
-
 	kill(-r->pid, SIGKILL);
-	if (!r->exited) {
-		while ((pid = waitpid(r->pid, &r->status, 0)) == -1 &&
-		    errno == EINTR)
+	while (waitpid(r->pid, &r->status, 0) == -1 && errno == EINTR)
+		continue;
+	r->exited = 1;
+	exec_clear(r->h, r->pid);
+}
+
+/*
+ * Kills and reaps every process the runs left: all of them where /proc
+ * lists our children (exec_sweep).  Elsewhere, killing the group was all
+ * we could do: reap the members of group (if not 0) that are our
+ * children, and whatever else has come to us and exited.
+ */
+static void
+exec_clear(struct exec_handler *h, pid_t group)
+{
+	pid_t	 pid;
+	int	 n;
+
+	if ((n = exec_sweep(h->kids)) > 0)
+		log_debug("%s: processes left behind: %d killed and reaped",
+		    h->peer, n);
+	if (n != -1)
+		return;
+	if (errno == EPERM || errno == EAGAIN)
+		log_warn("%s: processes left behind", h->peer);
+	else
+		while (group > 0 && ((pid = waitpid(-group, NULL, 0)) > 0 ||
+		    (pid == -1 && errno == EINTR)))
 			continue;
-		r->exited = 1;
-	}
-	while ((pid = waitpid(-r->pid, NULL, 0)) > 0 ||
-	    (pid == -1 && errno == EINTR))
+	while (waitpid(-1, NULL, WNOHANG) > 0)
 		continue;
 }
 

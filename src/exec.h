@@ -34,4 +34,8 @@ void	exec_handler_free(struct exec_handler *);
 int	exec_handler_serve(void *, const struct conn_request *,
 	    struct conn_reply *);
 
+/* execsweep.c: what runs leave behind. */
+int	exec_sweep_path(char *, size_t);
+int	exec_sweep(const char *);
+
 #endif /* SOCK64_EXEC_H */

@@ -5,7 +5,16 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# Clients a test runs in the background; a test that fails midway
+# leaves them to teardown, which stops and waits for each.
+BG_PIDS=()
+
 teardown() {
+	local pid
+	for pid in ${BG_PIDS[@]+"${BG_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	daemon_stop
 }
 
@@ -24,7 +33,7 @@ marker_procs() {
 		pid=${pid%/cmdline}
 		[ "$pid" = "$DAEMON_PID" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
-		mapfile -d '' args <"$f" 2>/dev/null || continue
+		mapfile -d '' args 2>/dev/null <"$f" || continue
 		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
 	done
 	return 0
@@ -160,6 +169,96 @@ new_marker() {
 	# Killed and reaped: no process, not even a zombie.
 	wait_until 5 eval '[ ! -e /proc/'"$bg"' ]'
 	run -0 client second
+}
+
+# ESCAPE: sh -c code that leaves "sleep $MARKER" behind in a session and
+# process group of its own, off the program's stdout; it waits until the
+# sleep is there and then says "escaped" on stderr.  MARKER comes in the
+# environment: in an argument, it would mark the server's own processes.
+ESCAPE='setsid sleep "$MARKER" </dev/null >/dev/null 2>&1 &
+while [ "$(cut -d " " -f 6 "/proc/$!/stat" 2>/dev/null)" != "$!" ]; do
+	sleep 0.01
+done
+echo escaped >&2'
+
+need_setsid() {
+	command -v setsid >/dev/null || fail "setsid(1) (util-linux) is needed"
+}
+
+# ask_twice PORT GOFILE: one connection, request "one", then, once GOFILE
+# exists (at most 20 s), request "two"; prints each reply on a line.
+ask_twice() {
+	"$PYTHON3" - "$@" <<'PY'
+import os, socket, sys, time
+def ask(s, b):
+    s.sendall(str(len(b)).encode().ljust(64) + b)
+    buf = b""
+    while len(buf) < 64 or len(buf) < 64 + int(buf[:64]):
+        c = s.recv(65536)
+        if not c:
+            sys.exit("closed")
+        buf += c
+    print(buf[64:].decode().strip(), flush=True)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+ask(s, b"one")
+end = time.monotonic() + 20
+while not os.path.exists(sys.argv[2]):
+    if time.monotonic() > end:
+        sys.exit("no go")
+    time.sleep(0.01)
+ask(s, b"two")
+PY
+}
+
+@test "a descendant that calls setsid does not outlive its request" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start --handler-timeout 10 -- sh -c "$ESCAPE
+	    echo reply"
+	run -0 client x
+	assert_output reply
+	grep -q '^escaped$' "$DAEMON_LOG"
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+@test "a descendant that calls setsid is killed after each run, the connection still open" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start -v --handler-timeout 10 -- sh -c "$ESCAPE
+	    echo \"reply \$SOCK64_REQUEST\""
+	ask_twice "$DAEMON_PORT" "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 grep -qx 'reply 1' "$BATS_TEST_TMPDIR/out"
+	wait_until 5 no_marker_procs "$MARKER"
+	# The connection is open yet: its child has not said it closed.
+	run -1 grep -q 'closed after' "$DAEMON_LOG"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	grep -qx 'reply 2' "$BATS_TEST_TMPDIR/out"
+	[ "$(grep -c '^escaped$' "$DAEMON_LOG")" -eq 2 ]
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+@test "SIGTERM during a run: a descendant that called setsid is killed before the server exits" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start -v --grace 2 --handler-timeout 30 \
+	    -- sh -c "$ESCAPE
+	    exec sleep \"\$MARKER\""
+	exec_client --port "$DAEMON_PORT" x >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	wait_until 10 grep -q '^escaped$' "$DAEMON_LOG"
+	kill -TERM "$DAEMON_PID"
+	local status=0
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	wait "$cpid" || true
+	grep -q 'handler failed (stopped by shutdown)' "$DAEMON_LOG"
+	# The server has exited: nothing of its programs may remain.
+	no_marker_procs "$MARKER"
 }
 
 @test "the program inherits no descriptor beyond 0, 1 and 2" {
