@@ -3,15 +3,17 @@
  * process group of its own, with the payload on a pipe to its stdin and
  * its stdout on a pipe back; one poll(2) loop feeds the one and drains
  * the other, so a program may write before it has read everything.  A
- * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits.  A
- * run that fails (non-zero exit, a signal, too much output, the time
- * limit) gets no reply.  After every run, the program's whole process
- * group is killed, and so is every other process it left (execsweep.c).
+ * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits; what
+ * its stdout pipe holds then is the rest of the reply.  A run that
+ * fails (non-zero exit, a signal, too much output, the time limit) gets
+ * no reply.  After every run, the program's whole process group is
+ * killed, and so is every other process it left (execsweep.c).
  * This module knows the handler interface of conn, not sockets.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -74,7 +76,8 @@ static int	exec_spawn(struct exec_run *);
 static int	exec_loop(struct exec_run *);
 static int	exec_remaining(struct exec_run *);
 static void	exec_feed(struct exec_run *);
-static int	exec_drain(struct exec_run *);
+static int	exec_drain(struct exec_run *, size_t);
+static int	exec_drain_rest(struct exec_run *);
 static int	exec_grow(struct exec_handler *);
 static void	exec_drain_err(struct exec_run *, int);
 static void	exec_err_lines(struct exec_handler *, int);
@@ -183,11 +186,12 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	(void)exec_loop(&r);
 	exec_close(&r.in);
 	exec_close(&r.out);
+	/* Whatever it left has outlived its request. */
+	exec_kill(&r);
+	/* Its stderr, with nobody left to write more. */
 	if (r.err != -1)
 		exec_drain_err(&r, 1);
 	exec_close(&r.err);
-	/* Whatever it left has outlived its request. */
-	exec_kill(&r);
 	if (exec_verdict(&r) == -1)
 		return -1;
 	rep->data = h->out;
@@ -271,8 +275,8 @@ exec_spawn(struct exec_run *r)
 
 /*
  * Feeds stdin, drains stdout (and stderr), and notes the exit, until the
- * program has exited and closed its output, or a limit is hit (r->fail)
- * or something breaks (logged).  Returns 0 or -1.
+ * program has exited, or a limit is hit (r->fail) or something breaks
+ * (logged).  Returns 0 or -1.
  */
 static int
 exec_loop(struct exec_run *r)
@@ -282,12 +286,12 @@ exec_loop(struct exec_run *r)
 
 	if (r->req->len == 0)
 		exec_close(&r->in);
-	while (!r->exited || r->out != -1) {
+	while (!r->exited) {
 		pfd[0].fd = r->in;
 		pfd[0].events = POLLOUT;
 		pfd[1].fd = r->out;
 		pfd[2].fd = r->err;
-		pfd[3].fd = r->exited ? -1 : r->h->chld;
+		pfd[3].fd = r->h->chld;
 		for (i = 0; i < 4; i++)
 			pfd[i].revents = 0;
 		pfd[1].events = pfd[2].events = pfd[3].events = POLLIN;
@@ -302,14 +306,42 @@ exec_loop(struct exec_run *r)
 		}
 		if (pfd[0].revents != 0)
 			exec_feed(r);
-		if (pfd[1].revents != 0 && exec_drain(r) == -1)
+		if (pfd[1].revents != 0 && exec_drain(r, SIZE_MAX) == -1)
 			return -1;
 		if (pfd[2].revents != 0)
 			exec_drain_err(r, 0);
 		if (pfd[3].revents != 0)
 			exec_reap(r);
 	}
-	return 0;
+	return exec_drain_rest(r);
+}
+
+/*
+ * The program has exited: what its stdout pipe holds now is the rest of
+ * the reply.  All that it wrote is there (its writes returned before it
+ * exited), so there is nothing to wait for; waiting for end of file
+ * would wait on whatever child it left holding the pipe, possibly until
+ * --handler-timeout, and a grace period would only add what such a
+ * child happens to write in time.  The read is bounded by what the pipe
+ * holds at this moment (FIONREAD), so a child that keeps writing cannot
+ * stretch it; what it writes later is no part of the reply.
+ */
+static int
+exec_drain_rest(struct exec_run *r)
+{
+	size_t	 limit = SIZE_MAX;
+	int	 rv = 0;
+#ifdef FIONREAD
+	int	 avail;
+
+	if (r->out != -1 && ioctl(r->out, FIONREAD, &avail) == 0 &&
+	    avail >= 0)
+		limit = (size_t)avail;
+#endif
+	if (r->out != -1 && limit > 0)
+		rv = exec_drain(r, limit);
+	exec_close(&r->out);
+	return rv;
 }
 
 /*
@@ -357,21 +389,26 @@ exec_feed(struct exec_run *r)
 }
 
 /*
- * Reads what stdout has into the reply buffer.  Returns -1 when the
- * output passes --max-reply (r->fail says so) or reading fails.
+ * Reads what stdout has, at most limit bytes, into the reply buffer.
+ * Returns -1 when the output passes --max-reply (r->fail says so) or
+ * reading fails.
  */
 static int
-exec_drain(struct exec_run *r)
+exec_drain(struct exec_run *r, size_t limit)
 {
 	struct exec_handler	*h = r->h;
+	size_t			 want;
 	ssize_t			 n;
 
-	for (;;) {
+	while (limit > 0) {
 		if (r->got == h->outcap && exec_grow(h) == -1) {
 			log_warn("%s: reply buffer", h->peer);
 			return -1;
 		}
-		n = read(r->out, h->out + r->got, h->outcap - r->got);
+		want = h->outcap - r->got;
+		if (want > limit)
+			want = limit;
+		n = read(r->out, h->out + r->got, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -385,6 +422,7 @@ exec_drain(struct exec_run *r)
 			return 0;
 		}
 		r->got += (size_t)n;
+		limit -= (size_t)n;
 		if (r->got > h->opts.max_reply) {
 			snprintf(r->failbuf, sizeof(r->failbuf),
 			    "output over %zu bytes", h->opts.max_reply);
@@ -392,6 +430,7 @@ exec_drain(struct exec_run *r)
 			return -1;
 		}
 	}
+	return 0;
 }
 
 /* Doubles the reply buffer, up to one byte over --max-reply. */

@@ -261,6 +261,28 @@ PY
 	no_marker_procs "$MARKER"
 }
 
+@test "a program that exits while its background child holds stdout open replies at once" {
+	new_marker
+	MARKER=$MARKER daemon_start --handler-timeout 30 -- \
+	    sh -c 'sleep "$MARKER" & echo reply'
+	# Well before --handler-timeout.
+	run -0 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	assert_output reply
+	wait_until 5 no_marker_procs "$MARKER"
+	run -0 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	assert_output reply
+}
+
+@test "all a program wrote before it exited is the reply, though a child holds stdout" {
+	new_marker
+	MARKER=$MARKER daemon_start --max-reply 2M --handler-timeout 30 -- \
+	    sh -c 'sleep "$MARKER" & head -c 1000000 /dev/zero'
+	"$SOCK64" -t 10 -n -c "127.0.0.1:$DAEMON_PORT" x \
+	    >"$BATS_TEST_TMPDIR/out"
+	head -c 1000000 /dev/zero | cmp - "$BATS_TEST_TMPDIR/out"
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
 @test "the program inherits no descriptor beyond 0, 1 and 2" {
 	exec 7</dev/null
 	daemon_start -- sh -c 'ls /proc/$$/fd'
