@@ -6,8 +6,9 @@
  * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits; what
  * its stdout pipe holds then is the rest of the reply.  A run that
  * fails (non-zero exit, a signal, too much output, the time limit) gets
- * no reply.  After every run, the program's whole process group is
- * killed, and so is every other process it left (execsweep.c).
+ * no reply, and so does one whose client hangs up while it runs.  After
+ * every run, the program's whole process group is killed, and so is
+ * every other process it left (execsweep.c).
  * This module knows the handler interface of conn, not sockets.
  */
 #include "config.h"
@@ -47,6 +48,7 @@ struct exec_handler {
 	char			 kids[64];	/* for exec_sweep */
 	posix_spawnattr_t	 attr;
 	int			 chld;		/* SIGCHLD self-pipe */
+	int			 conn;		/* where replies go; -1 */
 	int64_t			 stop_deadline;
 	unsigned char		*out;		/* the reply */
 	size_t			 outcap;
@@ -66,6 +68,7 @@ struct exec_run {
 	size_t				 got;
 	int				 status;
 	int				 exited;
+	int				 gone;	/* the client hung up */
 	int64_t				 deadline;
 	const char			*fail;	/* why it was killed */
 	char				 failbuf[64];
@@ -76,6 +79,7 @@ static int	exec_spawn(struct exec_run *);
 static int	exec_loop(struct exec_run *);
 static int	exec_remaining(struct exec_run *);
 static void	exec_feed(struct exec_run *);
+static int	exec_hangup(struct exec_run *, short);
 static int	exec_drain(struct exec_run *, size_t);
 static int	exec_drain_rest(struct exec_run *);
 static int	exec_grow(struct exec_handler *);
@@ -88,12 +92,14 @@ static int	exec_verdict(const struct exec_run *);
 static void	exec_close(int *);
 
 /*
- * A handler for one connection.  vars ("NAME=value", NULL-terminated,
- * replacing the server's own variables of those names) and peer (for
- * log lines) must outlive it.  Returns NULL with errno on failure.
+ * A handler for one connection.  conn is the descriptor its replies are
+ * written to (-1: none): a run stops when it reports a hang-up.  vars
+ * ("NAME=value", NULL-terminated, replacing the server's own variables
+ * of those names) and peer (for log lines) must outlive it.  Returns
+ * NULL with errno on failure.
  */
 struct exec_handler *
-exec_handler_new(const struct exec_opts *opts, char *const *vars,
+exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
     const char *peer)
 {
 	struct exec_handler	*h;
@@ -104,6 +110,7 @@ exec_handler_new(const struct exec_opts *opts, char *const *vars,
 		return NULL;
 	h->opts = *opts;
 	h->peer = peer;
+	h->conn = conn;
 	if ((h->chld = sig_chld_pipe()) == -1 ||
 	    (h->envp = exec_environ(vars, h->seq_var)) == NULL) {
 		free(h);
@@ -281,7 +288,7 @@ exec_spawn(struct exec_run *r)
 static int
 exec_loop(struct exec_run *r)
 {
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[5];
 	int		 ms, i;
 
 	if (r->req->len == 0)
@@ -292,12 +299,15 @@ exec_loop(struct exec_run *r)
 		pfd[1].fd = r->out;
 		pfd[2].fd = r->err;
 		pfd[3].fd = r->h->chld;
-		for (i = 0; i < 4; i++)
-			pfd[i].revents = 0;
 		pfd[1].events = pfd[2].events = pfd[3].events = POLLIN;
+		/* No events asked: POLLHUP and POLLERR come regardless. */
+		pfd[4].fd = r->h->conn;
+		pfd[4].events = 0;
+		for (i = 0; i < 5; i++)
+			pfd[i].revents = 0;
 		if ((ms = exec_remaining(r)) == 0)
 			return -1;
-		if (poll(pfd, 4, ms) == -1) {
+		if (poll(pfd, 5, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("%s: poll", r->h->peer);
@@ -312,8 +322,31 @@ exec_loop(struct exec_run *r)
 			exec_drain_err(r, 0);
 		if (pfd[3].revents != 0)
 			exec_reap(r);
+		if (pfd[4].revents != 0 && exec_hangup(r, pfd[4].revents))
+			return -1;
 	}
 	return exec_drain_rest(r);
+}
+
+/*
+ * Whether the connection's revents say the client is gone, so that the
+ * run is for nobody: POLLHUP or POLLERR on the descriptor the replies
+ * are written to.  That is a reset TCP connection, a unix socket or
+ * terminal the client closed, or (in -i mode) a pipe on stdout whose
+ * reader went away.  POLLRDHUP, or POLLHUP on an input pipe, is not
+ * enough: a client may half-close after its last request and still
+ * read every reply (sock64(7)), and over TCP a close looks the same
+ * until a reply is sent.  POLLNVAL: stop watching a closed descriptor.
+ */
+static int
+exec_hangup(struct exec_run *r, short revents)
+{
+	if (revents & POLLNVAL) {
+		r->h->conn = -1;
+		return 0;
+	}
+	r->gone = 1;
+	return 1;
 }
 
 /*
@@ -582,7 +615,11 @@ exec_verdict(const struct exec_run *r)
 	const char	*peer = r->h->peer;
 	unsigned long	 seq = r->req->seq;
 
-	if (r->fail != NULL)
+	/* The client's doing, not a fault: as a peer gone before a reply. */
+	if (r->gone)
+		log_info("%s: request %lu: handler stopped (the client closed "
+		    "the connection)", peer, seq);
+	else if (r->fail != NULL)
 		log_warnx("%s: request %lu: handler failed (%s)", peer, seq,
 		    r->fail);
 	else if (!r->exited)

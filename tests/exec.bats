@@ -283,6 +283,128 @@ PY
 	wait_until 5 no_marker_procs "$MARKER"
 }
 
+# hangup_client (--port PORT | --unix PATH) [--reset] GOFILE: sends one
+# request, waits until GOFILE exists (at most 20 s), then closes the
+# connection without reading, with a reset (RST) if --reset is given.
+hangup_client() {
+	"$PYTHON3" - "$@" <<'PY'
+import argparse, os, socket, struct, sys, time
+p = argparse.ArgumentParser()
+p.add_argument("--port", type=int)
+p.add_argument("--unix")
+p.add_argument("--reset", action="store_true")
+p.add_argument("go")
+a = p.parse_args()
+if a.unix:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(a.unix)
+else:
+    s = socket.create_connection(("127.0.0.1", a.port), timeout=20)
+s.sendall(b"1".ljust(64) + b"x")
+end = time.monotonic() + 20
+while not os.path.exists(a.go):
+    if time.monotonic() > end:
+        sys.exit("no go")
+    time.sleep(0.01)
+if a.reset:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+}
+
+# hangup_during_run tcp|unix [--reset]: a client that hangs up while its
+# program sleeps far into --handler-timeout; the program must be gone
+# within seconds, and the log must say why.
+hangup_during_run() {
+	local sock="$BATS_TEST_TMPDIR/s.sock" to
+	new_marker
+	if [ "$1" = unix ]; then
+		MARKER=$MARKER daemon_start_with -l "unix:$sock" \
+		    --handler-timeout 30 -- sh -c 'exec sleep "$MARKER"'
+		to=(--unix "$sock")
+	else
+		MARKER=$MARKER daemon_start --handler-timeout 30 \
+		    -- sh -c 'exec sleep "$MARKER"'
+		to=(--port "$DAEMON_PORT")
+	fi
+	shift
+	hangup_client "${to[@]}" "$@" "$BATS_TEST_TMPDIR/go" &
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 eval '[ -n "$(marker_procs "$MARKER")" ]'
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	wait_until 5 no_marker_procs "$MARKER"
+	grep -q 'request 1: handler stopped (the client closed the connection)' \
+	    "$DAEMON_LOG"
+	run -1 grep -q 'handler failed' "$DAEMON_LOG"
+}
+
+@test "a unix-socket client that hangs up while its program runs stops the program" {
+	hangup_during_run unix
+}
+
+@test "a TCP client that resets the connection while its program runs stops the program" {
+	hangup_during_run tcp --reset
+}
+
+@test "inetd mode: a reader of stdout that goes away stops the program" {
+	new_marker
+	MARKER=$MARKER "$PYTHON3" - "$SOCK64D" "$BATS_TEST_TMPDIR/log" \
+	    "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/out" <<'PY' &
+import os, subprocess, sys, time
+sock64d, log, go = sys.argv[1:4]
+p = subprocess.Popen([sock64d, "-i", "--handler-timeout", "30", "--",
+                      "sh", "-c", 'exec sleep "$MARKER"'],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=open(log, "w"))
+# The request, and stdin kept open: only stdout goes away.
+p.stdin.write(b"1".ljust(64) + b"x")
+p.stdin.flush()
+end = time.monotonic() + 20
+while not os.path.exists(go) and time.monotonic() < end:
+    time.sleep(0.01)
+p.stdout.close()
+try:
+    print("status %d" % p.wait(timeout=10))
+except subprocess.TimeoutExpired:
+    print("still running")
+    p.kill()
+    p.wait()
+p.stdin.close()
+PY
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 eval '[ -n "$(marker_procs "$MARKER")" ]'
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "status 1"
+	no_marker_procs "$MARKER"
+	grep -q 'handler stopped (the client closed the connection)' \
+	    "$BATS_TEST_TMPDIR/log"
+}
+
+@test "a client that half-closes after its request still gets the reply of a slow program" {
+	local sock="$BATS_TEST_TMPDIR/s.sock"
+	daemon_start_with -l 127.0.0.1:0 -l "unix:$sock" \
+	    -- sh -c 'cat >/dev/null; sleep 1; printf done'
+	# rawclient.py half-closes once it has sent (see sock64(7)).
+	run -0 raw --timeout 10 <<<"$(frame x)"
+	assert_output "$(frame done)"
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --unix "$sock" \
+	    --timeout 10 <<<"$(frame x)"
+	assert_output "$(frame done)"
+}
+
+@test "inetd mode: end of input after the request is no hang-up" {
+	# A pipe whose writer is gone once it has written the request.
+	run -0 --separate-stderr "$SOCK64D" -i \
+	    -- sh -c 'cat >/dev/null; sleep 1; printf done' < <(frame x)
+	assert_output "$(frame done)"
+	assert_equal "$stderr" ""
+}
+
 @test "the program inherits no descriptor beyond 0, 1 and 2" {
 	exec 7</dev/null
 	daemon_start -- sh -c 'ls /proc/$$/fd'
