@@ -48,7 +48,7 @@ struct exec_handler {
 	char			 kids[64];	/* for exec_sweep */
 	posix_spawnattr_t	 attr;
 	int			 chld;		/* SIGCHLD self-pipe */
-	int			 conn;		/* where replies go; -1 */
+	int			 conn;		/* replies go there; -1 */
 	int64_t			 stop_deadline;
 	unsigned char		*out;		/* the reply */
 	size_t			 outcap;
@@ -68,7 +68,7 @@ struct exec_run {
 	size_t				 got;
 	int				 status;
 	int				 exited;
-	int				 gone;	/* the client hung up */
+	int				 gone;	/* client hung up */
 	int64_t				 deadline;
 	const char			*fail;	/* why it was killed */
 	char				 failbuf[64];
@@ -87,7 +87,6 @@ static void	exec_drain_err(struct exec_run *, int);
 static void	exec_err_lines(struct exec_handler *, int);
 static void	exec_reap(struct exec_run *);
 static void	exec_kill(struct exec_run *);
-static void	exec_clear(struct exec_handler *, pid_t);
 static int	exec_verdict(const struct exec_run *);
 static void	exec_close(int *);
 
@@ -155,7 +154,7 @@ exec_handler_free(struct exec_handler *h)
 {
 	if (h == NULL)
 		return;
-	exec_clear(h, 0);
+	exec_sweep(h->kids, h->peer, 0);
 	posix_spawnattr_destroy(&h->attr);
 	free(h->envp);
 	free(h->out);
@@ -578,34 +577,7 @@ exec_kill(struct exec_run *r)
 	while (waitpid(r->pid, &r->status, 0) == -1 && errno == EINTR)
 		continue;
 	r->exited = 1;
-	exec_clear(r->h, r->pid);
-}
-
-/*
- * Kills and reaps every process the runs left: all of them where /proc
- * lists our children (exec_sweep).  Elsewhere, killing the group was all
- * we could do: reap the members of group (if not 0) that are our
- * children, and whatever else has come to us and exited.
- */
-static void
-exec_clear(struct exec_handler *h, pid_t group)
-{
-	pid_t	 pid;
-	int	 n;
-
-	if ((n = exec_sweep(h->kids)) > 0)
-		log_debug("%s: processes left behind: %d killed and reaped",
-		    h->peer, n);
-	if (n != -1)
-		return;
-	if (errno == EPERM || errno == EAGAIN)
-		log_warn("%s: processes left behind", h->peer);
-	else
-		while (group > 0 && ((pid = waitpid(-group, NULL, 0)) > 0 ||
-		    (pid == -1 && errno == EINTR)))
-			continue;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		continue;
+	exec_sweep(r->h->kids, r->h->peer, r->pid);
 }
 
 /* Logs why a run gets no reply; 0 when it does get one. */

@@ -6,6 +6,8 @@
 #ifndef SOCK64_EXEC_H
 #define SOCK64_EXEC_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 #include <stddef.h>
 
@@ -36,6 +38,6 @@ int	exec_handler_serve(void *, const struct conn_request *,
 
 /* execsweep.c: what runs leave behind. */
 int	exec_sweep_path(char *, size_t);
-int	exec_sweep(const char *);
+void	exec_sweep(const char *, const char *, pid_t);
 
 #endif /* SOCK64_EXEC_H */

@@ -10,9 +10,9 @@
  * child of that process belongs to a program run: it starts nothing else.
  *
  * The list is Linux's /proc/PID/task/TID/children.  Without it (no /proc,
- * or a kernel built without CONFIG_PROC_CHILDREN) the sweep says so and
- * the caller can only kill the program's group: there is no portable way
- * to find a descendant that left it.
+ * or a kernel built without CONFIG_PROC_CHILDREN), killing the program's
+ * group is all that can be done: there is no portable way to find a
+ * descendant that left it.
  */
 #include "config.h"
 
@@ -26,12 +26,14 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "log.h"
 
 /* Each round kills one generation (or one batch) of children. */
 #define EXEC_SWEEP_ROUNDS	1000
 #define EXEC_SWEEP_BATCH	512
-#define EXEC_SWEEP_LIST		4096	/* bytes of the list read per round */
+#define EXEC_SWEEP_LIST		4096	/* list bytes read per round */
 
+static int	exec_sweep_list(const char *);
 static int	exec_children(const char *, pid_t *, int);
 static int	exec_kill_batch(pid_t *, int);
 
@@ -50,6 +52,34 @@ exec_sweep_path(char *path, size_t size)
 }
 
 /*
+ * After a run (group: the program's, already killed) or at the end of a
+ * connection (group 0): kills and reaps every process left, with path
+ * from exec_sweep_path.  Where that list cannot be read, reaps what it
+ * can: the members of group that are our children (they were killed
+ * with it), and whatever else has come to us and exited.
+ */
+void
+exec_sweep(const char *path, const char *peer, pid_t group)
+{
+	pid_t	 pid;
+	int	 n;
+
+	if ((n = exec_sweep_list(path)) > 0)
+		log_debug("%s: processes left behind: %d killed and reaped",
+		    peer, n);
+	if (n != -1)
+		return;
+	if (errno == EPERM || errno == EAGAIN)
+		log_warn("%s: processes left behind", peer);
+	else
+		while (group > 0 && ((pid = waitpid(-group, NULL, 0)) > 0 ||
+		    (pid == -1 && errno == EINTR)))
+			continue;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		continue;
+}
+
+/*
  * Kills (SIGKILL, with its process group unless that is our own) and
  * reaps every child, then the children their deaths hand to us, until
  * none is left.  Returns how many it killed, or -1 with errno: that of
@@ -57,8 +87,8 @@ exec_sweep_path(char *path, size_t size)
  * cannot be killed (a set-user-ID program), EAGAIN when children still
  * came after EXEC_SWEEP_ROUNDS rounds.
  */
-int
-exec_sweep(const char *path)
+static int
+exec_sweep_list(const char *path)
 {
 	pid_t	 pids[EXEC_SWEEP_BATCH];
 	int	 n, killed, round, total = 0;
