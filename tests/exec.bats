@@ -383,6 +383,8 @@ PY
 	no_marker_procs "$MARKER"
 	grep -q 'handler stopped (the client closed the connection)' \
 	    "$BATS_TEST_TMPDIR/log"
+	run -1 grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' \
+	    "$BATS_TEST_TMPDIR/log"
 }
 
 @test "a client that half-closes after its request still gets the reply of a slow program" {
