@@ -3,14 +3,18 @@
  * process group of its own, with the payload on a pipe to its stdin and
  * its stdout on a pipe back; one poll(2) loop feeds the one and drains
  * the other, so a program may write before it has read everything.  A
- * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits.  A
- * run that fails (non-zero exit, a signal, too much output, the time
- * limit) gets no reply; its whole process group is killed and reaped.
+ * SIGCHLD self-pipe (sig.c) wakes the loop when the program exits; what
+ * its stdout pipe holds then is the rest of the reply.  A run that
+ * fails (non-zero exit, a signal, too much output, the time limit) gets
+ * no reply, and so does one whose client hangs up while it runs.  After
+ * every run, the program's whole process group is killed, and so is
+ * every other process it left (execsweep.c).
  * This module knows the handler interface of conn, not sockets.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -41,8 +45,10 @@ struct exec_handler {
 	const char		*peer;
 	char			**envp;
 	char			 seq_var[40];	/* SOCK64_REQUEST=N */
+	char			 kids[64];	/* for exec_sweep */
 	posix_spawnattr_t	 attr;
 	int			 chld;		/* SIGCHLD self-pipe */
+	int			 conn;		/* replies go there; -1 */
 	int64_t			 stop_deadline;
 	unsigned char		*out;		/* the reply */
 	size_t			 outcap;
@@ -62,6 +68,7 @@ struct exec_run {
 	size_t				 got;
 	int				 status;
 	int				 exited;
+	int				 gone;	/* client hung up */
 	int64_t				 deadline;
 	const char			*fail;	/* why it was killed */
 	char				 failbuf[64];
@@ -72,7 +79,9 @@ static int	exec_spawn(struct exec_run *);
 static int	exec_loop(struct exec_run *);
 static int	exec_remaining(struct exec_run *);
 static void	exec_feed(struct exec_run *);
-static int	exec_drain(struct exec_run *);
+static int	exec_hangup(struct exec_run *, short);
+static int	exec_drain(struct exec_run *, size_t);
+static int	exec_drain_rest(struct exec_run *);
 static int	exec_grow(struct exec_handler *);
 static void	exec_drain_err(struct exec_run *, int);
 static void	exec_err_lines(struct exec_handler *, int);
@@ -82,12 +91,14 @@ static int	exec_verdict(const struct exec_run *);
 static void	exec_close(int *);
 
 /*
- * A handler for one connection.  vars ("NAME=value", NULL-terminated,
- * replacing the server's own variables of those names) and peer (for
- * log lines) must outlive it.  Returns NULL with errno on failure.
+ * A handler for one connection.  conn is the descriptor its replies are
+ * written to (-1: none): a run stops when it reports a hang-up.  vars
+ * ("NAME=value", NULL-terminated, replacing the server's own variables
+ * of those names) and peer (for log lines) must outlive it.  Returns
+ * NULL with errno on failure.
  */
 struct exec_handler *
-exec_handler_new(const struct exec_opts *opts, char *const *vars,
+exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
     const char *peer)
 {
 	struct exec_handler	*h;
@@ -98,6 +109,7 @@ exec_handler_new(const struct exec_opts *opts, char *const *vars,
 		return NULL;
 	h->opts = *opts;
 	h->peer = peer;
+	h->conn = conn;
 	if ((h->chld = sig_chld_pipe()) == -1 ||
 	    (h->envp = exec_environ(vars, h->seq_var)) == NULL) {
 		free(h);
@@ -125,17 +137,24 @@ exec_handler_new(const struct exec_opts *opts, char *const *vars,
 		return NULL;
 	}
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
-	/* A killed group's orphans become ours to reap, not init's. */
+	/*
+	 * Orphans of the programs' descendants become ours, not init's:
+	 * ours to kill and reap, even those that left the group.
+	 */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
 #endif
+	if (exec_sweep_path(h->kids, sizeof(h->kids)) == -1)
+		h->kids[0] = '\0';
 	return h;
 }
 
+/* The connection's end: no process of its runs may outlive it. */
 void
 exec_handler_free(struct exec_handler *h)
 {
 	if (h == NULL)
 		return;
+	exec_sweep(h->kids, h->peer, 0);
 	posix_spawnattr_destroy(&h->attr);
 	free(h->envp);
 	free(h->out);
@@ -173,11 +192,12 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	(void)exec_loop(&r);
 	exec_close(&r.in);
 	exec_close(&r.out);
+	/* Whatever it left has outlived its request. */
+	exec_kill(&r);
+	/* Its stderr, with nobody left to write more. */
 	if (r.err != -1)
 		exec_drain_err(&r, 1);
 	exec_close(&r.err);
-	/* Whatever of its group is left has outlived its request. */
-	exec_kill(&r);
 	if (exec_verdict(&r) == -1)
 		return -1;
 	rep->data = h->out;
@@ -261,29 +281,32 @@ exec_spawn(struct exec_run *r)
 
 /*
  * Feeds stdin, drains stdout (and stderr), and notes the exit, until the
- * program has exited and closed its output, or a limit is hit (r->fail)
- * or something breaks (logged).  Returns 0 or -1.
+ * program has exited, or a limit is hit (r->fail) or something breaks
+ * (logged).  Returns 0 or -1.
  */
 static int
 exec_loop(struct exec_run *r)
 {
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[5];
 	int		 ms, i;
 
 	if (r->req->len == 0)
 		exec_close(&r->in);
-	while (!r->exited || r->out != -1) {
+	while (!r->exited) {
 		pfd[0].fd = r->in;
 		pfd[0].events = POLLOUT;
 		pfd[1].fd = r->out;
 		pfd[2].fd = r->err;
-		pfd[3].fd = r->exited ? -1 : r->h->chld;
-		for (i = 0; i < 4; i++)
-			pfd[i].revents = 0;
+		pfd[3].fd = r->h->chld;
 		pfd[1].events = pfd[2].events = pfd[3].events = POLLIN;
+		/* No events asked: POLLHUP and POLLERR come regardless. */
+		pfd[4].fd = r->h->conn;
+		pfd[4].events = 0;
+		for (i = 0; i < 5; i++)
+			pfd[i].revents = 0;
 		if ((ms = exec_remaining(r)) == 0)
 			return -1;
-		if (poll(pfd, 4, ms) == -1) {
+		if (poll(pfd, 5, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("%s: poll", r->h->peer);
@@ -292,14 +315,65 @@ exec_loop(struct exec_run *r)
 		}
 		if (pfd[0].revents != 0)
 			exec_feed(r);
-		if (pfd[1].revents != 0 && exec_drain(r) == -1)
+		if (pfd[1].revents != 0 && exec_drain(r, SIZE_MAX) == -1)
 			return -1;
 		if (pfd[2].revents != 0)
 			exec_drain_err(r, 0);
 		if (pfd[3].revents != 0)
 			exec_reap(r);
+		if (pfd[4].revents != 0 && exec_hangup(r, pfd[4].revents))
+			return -1;
 	}
-	return 0;
+	return exec_drain_rest(r);
+}
+
+/*
+ * Whether the connection's revents say the client is gone, so that the
+ * run is for nobody: POLLHUP or POLLERR on the descriptor the replies
+ * are written to.  That is a reset TCP connection, a unix socket or
+ * terminal the client closed, or (in -i mode) a pipe on stdout whose
+ * reader went away.  POLLRDHUP, or POLLHUP on an input pipe, is not
+ * enough: a client may half-close after its last request and still
+ * read every reply (sock64(7)), and over TCP a close looks the same
+ * until a reply is sent.  POLLNVAL: stop watching a closed descriptor.
+ */
+static int
+exec_hangup(struct exec_run *r, short revents)
+{
+	if (revents & POLLNVAL) {
+		r->h->conn = -1;
+		return 0;
+	}
+	r->gone = 1;
+	return 1;
+}
+
+/*
+ * The program has exited: what its stdout pipe holds now is the rest of
+ * the reply.  All that it wrote is there (its writes returned before it
+ * exited), so there is nothing to wait for; waiting for end of file
+ * would wait on whatever child it left holding the pipe, possibly until
+ * --handler-timeout, and a grace period would only add what such a
+ * child happens to write in time.  The read is bounded by what the pipe
+ * holds at this moment (FIONREAD), so a child that keeps writing cannot
+ * stretch it; what it writes later is no part of the reply.
+ */
+static int
+exec_drain_rest(struct exec_run *r)
+{
+	size_t	 limit = SIZE_MAX;
+	int	 rv = 0;
+#ifdef FIONREAD
+	int	 avail;
+
+	if (r->out != -1 && ioctl(r->out, FIONREAD, &avail) == 0 &&
+	    avail >= 0)
+		limit = (size_t)avail;
+#endif
+	if (r->out != -1 && limit > 0)
+		rv = exec_drain(r, limit);
+	exec_close(&r->out);
+	return rv;
 }
 
 /*
@@ -347,21 +421,26 @@ exec_feed(struct exec_run *r)
 }
 
 /*
- * Reads what stdout has into the reply buffer.  Returns -1 when the
- * output passes --max-reply (r->fail says so) or reading fails.
+ * Reads what stdout has, at most limit bytes, into the reply buffer.
+ * Returns -1 when the output passes --max-reply (r->fail says so) or
+ * reading fails.
  */
 static int
-exec_drain(struct exec_run *r)
+exec_drain(struct exec_run *r, size_t limit)
 {
 	struct exec_handler	*h = r->h;
+	size_t			 want;
 	ssize_t			 n;
 
-	for (;;) {
+	while (limit > 0) {
 		if (r->got == h->outcap && exec_grow(h) == -1) {
 			log_warn("%s: reply buffer", h->peer);
 			return -1;
 		}
-		n = read(r->out, h->out + r->got, h->outcap - r->got);
+		want = h->outcap - r->got;
+		if (want > limit)
+			want = limit;
+		n = read(r->out, h->out + r->got, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -375,6 +454,7 @@ exec_drain(struct exec_run *r)
 			return 0;
 		}
 		r->got += (size_t)n;
+		limit -= (size_t)n;
 		if (r->got > h->opts.max_reply) {
 			snprintf(r->failbuf, sizeof(r->failbuf),
 			    "output over %zu bytes", h->opts.max_reply);
@@ -382,6 +462,7 @@ exec_drain(struct exec_run *r)
 			return -1;
 		}
 	}
+	return 0;
 }
 
 /* Doubles the reply buffer, up to one byte over --max-reply. */
@@ -458,21 +539,27 @@ exec_err_lines(struct exec_handler *h, int flush)
 	}
 }
 
-/* After SIGCHLD: has the program exited? */
+/*
+ * After SIGCHLD: has the program exited?  It is left a zombie (reaped by
+ * exec_kill), so that its pid, its group's id, cannot be reused before
+ * the group is killed.
+ */
 static void
 exec_reap(struct exec_run *r)
 {
-	char	 buf[64];
-	pid_t	 pid;
+	siginfo_t	 si;
+	char		 buf[64];
+	int		 rv;
 
 	while (read(r->h->chld, buf, sizeof(buf)) > 0)
 		continue;
-	while ((pid = waitpid(r->pid, &r->status, WNOHANG)) == -1 &&
-	    errno == EINTR)
+	memset(&si, 0, sizeof(si));
+	while ((rv = waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT)) == -1 && errno == EINTR)
 		continue;
-	if (pid == r->pid)
+	if (rv == 0 && si.si_pid == r->pid)
 		r->exited = 1;
-	else if (pid == -1 && errno == ECHILD) {
+	else if (rv == -1 && errno == ECHILD) {
 		/* Not ours to wait for any more: cannot happen. */
 		r->exited = 1;
 		r->fail = "lost track of the program";
@@ -480,25 +567,17 @@ exec_reap(struct exec_run *r)
 }
 
 /*
- * Kills the program's whole process group and reaps the program and
- * every member that became our child (on Linux, orphans of the group
- * come to us: we are a subreaper), so nothing is left behind.
+ * Kills the program's whole process group, reaps the program (its exit
+ * status is the verdict's), then every other process it left.
  */
 static void
 exec_kill(struct exec_run *r)
 {
-	pid_t	 pid;
-
 	kill(-r->pid, SIGKILL);
-	if (!r->exited) {
-		while ((pid = waitpid(r->pid, &r->status, 0)) == -1 &&
-		    errno == EINTR)
-			continue;
-		r->exited = 1;
-	}
-	while ((pid = waitpid(-r->pid, NULL, 0)) > 0 ||
-	    (pid == -1 && errno == EINTR))
+	while (waitpid(r->pid, &r->status, 0) == -1 && errno == EINTR)
 		continue;
+	r->exited = 1;
+	exec_sweep(r->h->kids, r->h->peer, r->pid);
 }
 
 /* Logs why a run gets no reply; 0 when it does get one. */
@@ -508,7 +587,11 @@ exec_verdict(const struct exec_run *r)
 	const char	*peer = r->h->peer;
 	unsigned long	 seq = r->req->seq;
 
-	if (r->fail != NULL)
+	/* The client's doing, not a fault: as a peer gone before a reply. */
+	if (r->gone)
+		log_info("%s: request %lu: handler stopped (the client closed "
+		    "the connection)", peer, seq);
+	else if (r->fail != NULL)
 		log_warnx("%s: request %lu: handler failed (%s)", peer, seq,
 		    r->fail);
 	else if (!r->exited)

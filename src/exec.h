@@ -6,6 +6,8 @@
 #ifndef SOCK64_EXEC_H
 #define SOCK64_EXEC_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 #include <stddef.h>
 
@@ -28,10 +30,14 @@ struct exec_handler;
 int	exec_resolve(const char *, char *, size_t);
 int	exec_cloexec_fds(void);
 char	**exec_environ(char *const *, char *);
-struct exec_handler *exec_handler_new(const struct exec_opts *,
+struct exec_handler *exec_handler_new(const struct exec_opts *, int,
 	    char *const *, const char *);
 void	exec_handler_free(struct exec_handler *);
 int	exec_handler_serve(void *, const struct conn_request *,
 	    struct conn_reply *);
+
+/* execsweep.c: what runs leave behind. */
+int	exec_sweep_path(char *, size_t);
+void	exec_sweep(const char *, const char *, pid_t);
 
 #endif /* SOCK64_EXEC_H */

@@ -266,9 +266,11 @@ help(void)
 "STATUS= and STOPPING=1.\n"
 "\n"
 "With -- PROGRAM [ARG]..., each request runs PROGRAM (searched in PATH) in a\n"
-"process group of its own, with the payload on stdin; if it exits 0, its\n"
-"stdout is the reply.  Otherwise the connection is closed with no reply.\n"
-"Its stderr is the server's log.  It gets the server's environment plus\n"
+"process group of its own, with the payload on stdin; if it exits 0, what\n"
+"it wrote on stdout until it exited is the reply.  Otherwise the connection\n"
+"is closed with no reply.  Whatever it left running is then killed, and a\n"
+"client that hangs up (a reset, a closed unix socket) stops it early.  Its\n"
+"stderr is the server's log.  It gets the server's environment plus\n"
 "PROTO (TCP or UNIX), TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT,\n"
 "REMOTE_ADDR, REMOTE_PORT, SOCK64_REQUEST (1 for a connection's first\n"
 "request) and, on unix sockets, UNIXREMOTEUID, UNIXREMOTEGID, UNIXREMOTEPID.\n"
@@ -849,7 +851,7 @@ serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
 		log_warn("%s: peer address", o.peer);
 		return CONN_FAILED;
 	}
-	if ((eh = exec_handler_new(eo, pe.vars, o.peer)) == NULL) {
+	if ((eh = exec_handler_new(eo, wfd, pe.vars, o.peer)) == NULL) {
 		log_warn("%s: exec handler", o.peer);
 		return CONN_FAILED;
 	}

@@ -5,7 +5,16 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# Clients a test runs in the background; a test that fails midway
+# leaves them to teardown, which stops and waits for each.
+BG_PIDS=()
+
 teardown() {
+	local pid
+	for pid in ${BG_PIDS[@]+"${BG_PIDS[@]}"}; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	daemon_stop
 }
 
@@ -24,7 +33,7 @@ marker_procs() {
 		pid=${pid%/cmdline}
 		[ "$pid" = "$DAEMON_PID" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
-		mapfile -d '' args <"$f" 2>/dev/null || continue
+		mapfile -d '' args 2>/dev/null <"$f" || continue
 		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
 	done
 	return 0
@@ -160,6 +169,242 @@ new_marker() {
 	# Killed and reaped: no process, not even a zombie.
 	wait_until 5 eval '[ ! -e /proc/'"$bg"' ]'
 	run -0 client second
+}
+
+# ESCAPE: sh -c code that leaves "sleep $MARKER" behind in a session and
+# process group of its own, off the program's stdout; it waits until the
+# sleep is there and then says "escaped" on stderr.  MARKER comes in the
+# environment: in an argument, it would mark the server's own processes.
+ESCAPE='setsid sleep "$MARKER" </dev/null >/dev/null 2>&1 &
+while [ "$(cut -d " " -f 6 "/proc/$!/stat" 2>/dev/null)" != "$!" ]; do
+	sleep 0.01
+done
+echo escaped >&2'
+
+need_setsid() {
+	command -v setsid >/dev/null || fail "setsid(1) (util-linux) is needed"
+}
+
+# ask_twice PORT GOFILE: one connection, request "one", then, once GOFILE
+# exists (at most 20 s), request "two"; prints each reply on a line.
+ask_twice() {
+	"$PYTHON3" - "$@" <<'PY'
+import os, socket, sys, time
+def ask(s, b):
+    s.sendall(str(len(b)).encode().ljust(64) + b)
+    buf = b""
+    while len(buf) < 64 or len(buf) < 64 + int(buf[:64]):
+        c = s.recv(65536)
+        if not c:
+            sys.exit("closed")
+        buf += c
+    print(buf[64:].decode().strip(), flush=True)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+ask(s, b"one")
+end = time.monotonic() + 20
+while not os.path.exists(sys.argv[2]):
+    if time.monotonic() > end:
+        sys.exit("no go")
+    time.sleep(0.01)
+ask(s, b"two")
+PY
+}
+
+@test "a descendant that calls setsid does not outlive its request" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start --handler-timeout 10 -- sh -c "$ESCAPE
+	    echo reply"
+	run -0 client x
+	assert_output reply
+	grep -q '^escaped$' "$DAEMON_LOG"
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+@test "a descendant that calls setsid is killed after each run, the connection still open" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start -v --handler-timeout 10 -- sh -c "$ESCAPE
+	    echo \"reply \$SOCK64_REQUEST\""
+	ask_twice "$DAEMON_PORT" "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 grep -qx 'reply 1' "$BATS_TEST_TMPDIR/out"
+	wait_until 5 no_marker_procs "$MARKER"
+	# The connection is open yet: its child has not said it closed.
+	run -1 grep -q 'closed after' "$DAEMON_LOG"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	grep -qx 'reply 2' "$BATS_TEST_TMPDIR/out"
+	[ "$(grep -c '^escaped$' "$DAEMON_LOG")" -eq 2 ]
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+@test "SIGTERM during a run: a descendant that called setsid is killed before the server exits" {
+	need_setsid
+	new_marker
+	MARKER=$MARKER daemon_start -v --grace 2 --handler-timeout 30 \
+	    -- sh -c "$ESCAPE
+	    exec sleep \"\$MARKER\""
+	exec_client --port "$DAEMON_PORT" x >"$BATS_TEST_TMPDIR/out" &
+	local cpid=$!
+	wait_until 10 grep -q '^escaped$' "$DAEMON_LOG"
+	kill -TERM "$DAEMON_PID"
+	local status=0
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	wait "$cpid" || true
+	grep -q 'handler failed (stopped by shutdown)' "$DAEMON_LOG"
+	# The server has exited: nothing of its programs may remain.
+	no_marker_procs "$MARKER"
+}
+
+@test "a program that exits while its background child holds stdout open replies at once" {
+	new_marker
+	MARKER=$MARKER daemon_start --handler-timeout 30 -- \
+	    sh -c 'sleep "$MARKER" & echo reply'
+	# Well before --handler-timeout.
+	run -0 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	assert_output reply
+	wait_until 5 no_marker_procs "$MARKER"
+	run -0 "$SOCK64" -t 10 -c "127.0.0.1:$DAEMON_PORT" x
+	assert_output reply
+}
+
+@test "all a program wrote before it exited is the reply, though a child holds stdout" {
+	new_marker
+	MARKER=$MARKER daemon_start --max-reply 2M --handler-timeout 30 -- \
+	    sh -c 'sleep "$MARKER" & head -c 1000000 /dev/zero'
+	"$SOCK64" -t 10 -n -c "127.0.0.1:$DAEMON_PORT" x \
+	    >"$BATS_TEST_TMPDIR/out"
+	head -c 1000000 /dev/zero | cmp - "$BATS_TEST_TMPDIR/out"
+	wait_until 5 no_marker_procs "$MARKER"
+}
+
+# hangup_client (--port PORT | --unix PATH) [--reset] GOFILE: sends one
+# request, waits until GOFILE exists (at most 20 s), then closes the
+# connection without reading, with a reset (RST) if --reset is given.
+hangup_client() {
+	"$PYTHON3" - "$@" <<'PY'
+import argparse, os, socket, struct, sys, time
+p = argparse.ArgumentParser()
+p.add_argument("--port", type=int)
+p.add_argument("--unix")
+p.add_argument("--reset", action="store_true")
+p.add_argument("go")
+a = p.parse_args()
+if a.unix:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(a.unix)
+else:
+    s = socket.create_connection(("127.0.0.1", a.port), timeout=20)
+s.sendall(b"1".ljust(64) + b"x")
+end = time.monotonic() + 20
+while not os.path.exists(a.go):
+    if time.monotonic() > end:
+        sys.exit("no go")
+    time.sleep(0.01)
+if a.reset:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+}
+
+# hangup_during_run tcp|unix [--reset]: a client that hangs up while its
+# program sleeps far into --handler-timeout; the program must be gone
+# within seconds, and the log must say why.
+hangup_during_run() {
+	local sock="$BATS_TEST_TMPDIR/s.sock" to
+	new_marker
+	if [ "$1" = unix ]; then
+		MARKER=$MARKER daemon_start_with -l "unix:$sock" \
+		    --handler-timeout 30 -- sh -c 'exec sleep "$MARKER"'
+		to=(--unix "$sock")
+	else
+		MARKER=$MARKER daemon_start --handler-timeout 30 \
+		    -- sh -c 'exec sleep "$MARKER"'
+		to=(--port "$DAEMON_PORT")
+	fi
+	shift
+	hangup_client "${to[@]}" "$@" "$BATS_TEST_TMPDIR/go" &
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 eval '[ -n "$(marker_procs "$MARKER")" ]'
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	wait_until 5 no_marker_procs "$MARKER"
+	grep -q 'request 1: handler stopped (the client closed the connection)' \
+	    "$DAEMON_LOG"
+	run -1 grep -q 'handler failed' "$DAEMON_LOG"
+}
+
+@test "a unix-socket client that hangs up while its program runs stops the program" {
+	hangup_during_run unix
+}
+
+@test "a TCP client that resets the connection while its program runs stops the program" {
+	hangup_during_run tcp --reset
+}
+
+@test "inetd mode: a reader of stdout that goes away stops the program" {
+	new_marker
+	MARKER=$MARKER "$PYTHON3" - "$SOCK64D" "$BATS_TEST_TMPDIR/log" \
+	    "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/out" <<'PY' &
+import os, subprocess, sys, time
+sock64d, log, go = sys.argv[1:4]
+p = subprocess.Popen([sock64d, "-i", "--handler-timeout", "30", "--",
+                      "sh", "-c", 'exec sleep "$MARKER"'],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=open(log, "w"))
+# The request, and stdin kept open: only stdout goes away.
+p.stdin.write(b"1".ljust(64) + b"x")
+p.stdin.flush()
+end = time.monotonic() + 20
+while not os.path.exists(go) and time.monotonic() < end:
+    time.sleep(0.01)
+p.stdout.close()
+try:
+    print("status %d" % p.wait(timeout=10))
+except subprocess.TimeoutExpired:
+    print("still running")
+    p.kill()
+    p.wait()
+p.stdin.close()
+PY
+	local cpid=$!
+	BG_PIDS+=("$cpid")
+	wait_until 10 eval '[ -n "$(marker_procs "$MARKER")" ]'
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$cpid"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "status 1"
+	no_marker_procs "$MARKER"
+	grep -q 'handler stopped (the client closed the connection)' \
+	    "$BATS_TEST_TMPDIR/log"
+	run -1 grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' \
+	    "$BATS_TEST_TMPDIR/log"
+}
+
+@test "a client that half-closes after its request still gets the reply of a slow program" {
+	local sock="$BATS_TEST_TMPDIR/s.sock"
+	daemon_start_with -l 127.0.0.1:0 -l "unix:$sock" \
+	    -- sh -c 'cat >/dev/null; sleep 1; printf done'
+	# rawclient.py half-closes once it has sent (see sock64(7)).
+	run -0 raw --timeout 10 <<<"$(frame x)"
+	assert_output "$(frame done)"
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --unix "$sock" \
+	    --timeout 10 <<<"$(frame x)"
+	assert_output "$(frame done)"
+}
+
+@test "inetd mode: end of input after the request is no hang-up" {
+	# A pipe whose writer is gone once it has written the request.
+	run -0 --separate-stderr "$SOCK64D" -i \
+	    -- sh -c 'cat >/dev/null; sleep 1; printf done' < <(frame x)
+	assert_output "$(frame done)"
+	assert_equal "$stderr" ""
 }
 
 @test "the program inherits no descriptor beyond 0, 1 and 2" {
