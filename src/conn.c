@@ -37,6 +37,7 @@ struct conn {
 	int			 refused;	/* input may be left unread */
 	unsigned long		 seq;		/* requests answered */
 	int64_t			 frame_deadline;
+	int64_t			 stop_deadline;	/* once *stop is seen */
 	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
 	size_t			 rpos;
 	size_t			 rend;
@@ -60,7 +61,8 @@ static int	conn_answer(struct conn *, const unsigned char *, size_t);
 static int	conn_queue(struct conn *, const void *, size_t);
 static int	conn_flush(struct conn *);
 static int	conn_write(struct conn *, struct iovec *, int);
-static int	conn_stopping(const struct conn *);
+static int	conn_stopping(struct conn *);
+static void	conn_end(struct conn *, int);
 static int	conn_fill(struct conn *);
 static int	conn_read_big(struct conn *, size_t);
 static int	conn_read_failed(struct conn *, ssize_t, size_t, size_t);
@@ -108,10 +110,25 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 		if ((rv = conn_fill(&c)) <= 0)
 			break;
 	}
-	if (rv == -1 && c.refused)
-		io_linger(rfd, wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
+	conn_end(&c, rv);
 	free(c.big);
 	return rv == 0 ? CONN_CLOSED : CONN_FAILED;
+}
+
+/*
+ * Before the caller closes: input we leave unread would make TCP reset
+ * the connection, and a reset destroys replies not yet delivered.  So
+ * after a refusal, and after a stop with the peer perhaps still sending,
+ * the rest of its input is read and dropped for a while (see io_linger
+ * and io_finish).
+ */
+static void
+conn_end(struct conn *c, int rv)
+{
+	if (rv == -1 && c->refused)
+		io_linger(c->rfd, c->wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
+	else if (rv == 0 && conn_stopping(c))
+		io_finish(c->rfd, c->wfd, c->stop_deadline);
 }
 
 /*
@@ -408,10 +425,19 @@ conn_next_frame(struct conn *c)
 	c->frame_deadline = 0;
 }
 
+/*
+ * Whether SIGTERM (or the like) has come.  The time the replies have
+ * left counts from when we first see it, as the exec handler's does.
+ */
 static int
-conn_stopping(const struct conn *c)
+conn_stopping(struct conn *c)
 {
-	return c->opts->stop != NULL && *c->opts->stop;
+	if (c->opts->stop == NULL || !*c->opts->stop)
+		return 0;
+	if (c->stop_deadline == 0)
+		c->stop_deadline = util_now_ms() + (c->opts->stop_ms > 0 ?
+		    c->opts->stop_ms : 0);
+	return 1;
 }
 
 static int

@@ -42,8 +42,12 @@ struct conn_opts {
 	/* Input read before the loop (after a PROXY header): served first. */
 	const unsigned char		*pending;
 	size_t				 npending;	/* at most 64 KiB */
-	/* Once set (by SIGTERM), answer what is buffered and stop. */
+	/*
+	 * Once set (by SIGTERM), answer what is buffered and stop; the
+	 * replies then have stop_ms to reach the peer (see io_finish).
+	 */
 	const volatile sig_atomic_t	*stop;
+	int				 stop_ms;
 };
 
 enum conn_result {

@@ -140,6 +140,7 @@ static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
 static void	exec_opts_from(const struct config *, struct exec_opts *);
+static int	stop_budget(const struct config *);
 static void	resolve_program(struct config *);
 static int	program_runs_as_user(const struct config *);
 static enum conn_result	serve(int, int, int, const struct conn_opts *,
@@ -487,25 +488,33 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->write_timeout = cf->write_timeout;
 	o->handler = &echo_handler;
 	o->stop = &sig_got_term;
+	o->stop_ms = stop_budget(cf);
 }
 
-/*
- * -- PROGRAM: a run may go on after SIGTERM until shortly before the
- * parent's --grace runs out and it kills us, so that we can still kill
- * the program's process group first.
- */
 static void
 exec_opts_from(const struct config *cf, struct exec_opts *o)
 {
-	int	 grace_ms = cf->grace * 1000;
-
 	memset(o, 0, sizeof(*o));
 	o->path = cf->program_path;
 	o->argv = cf->program;
 	o->max_reply = cf->max_reply;
 	o->timeout = cf->handler_timeout;
-	o->stop_ms = grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
+	o->stop_ms = stop_budget(cf);
 	o->stop = &sig_got_term;
+}
+
+/*
+ * After SIGTERM, a connection (a program's run, the last replies) may
+ * go on until shortly before the parent's --grace runs out and it kills
+ * us, so that we can still end it cleanly (and kill the program's
+ * process group) first.
+ */
+static int
+stop_budget(const struct config *cf)
+{
+	int	 grace_ms = cf->grace * 1000;
+
+	return grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
 }
 
 /* Start-up for -- PROGRAM: find it (else exit 2), seal our descriptors. */
