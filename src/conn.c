@@ -6,7 +6,8 @@
  * together) and written before the loop blocks for more input; a reply
  * too big for the buffer goes out in one writev(2) with what is queued.
  * A payload too big for the input buffer is read straight into a buffer
- * of its own, sized from the header only after the limit check.
+ * of its own, which grows with the bytes that arrive, never ahead of
+ * them by more than what has come: a header alone reserves no memory.
  */
 #include "config.h"
 
@@ -27,6 +28,8 @@
 /* After a refusal, how long and how much unread input to drain. */
 #define CONN_LINGER_MS		1000
 #define CONN_LINGER_BYTES	(1024 * 1024)
+/* The payload buffer's first size; it doubles as it fills. */
+#define CONN_BIG_MIN		(2 * CONN_RBUF_SIZE)
 
 struct conn {
 	int			 rfd;
@@ -65,6 +68,7 @@ static int	conn_stopping(struct conn *);
 static void	conn_end(struct conn *, int);
 static int	conn_fill(struct conn *);
 static int	conn_read_big(struct conn *, size_t);
+static int	conn_big_room(struct conn *, size_t, size_t);
 static int	conn_read_failed(struct conn *, ssize_t, size_t, size_t);
 static int64_t	conn_read_deadline(const struct conn *);
 static void	conn_frame_started(struct conn *);
@@ -374,30 +378,28 @@ conn_read_deadline(const struct conn *c)
 
 /*
  * Completes a payload larger than the input buffer: what is buffered is
- * copied, the rest is read straight into a buffer kept for reuse (its
- * size was checked against the limit before we got here).
+ * copied, the rest is read straight into a buffer kept for reuse (len
+ * was checked against the limit before we got here).  The buffer grows
+ * as the payload arrives, so that a header announcing much and a client
+ * sending little costs little.
  */
 static int
 conn_read_big(struct conn *c, size_t len)
 {
-	const struct conn_opts	*o = c->opts;
-	unsigned char		*p;
-	size_t			 have;
-	ssize_t			 n;
+	size_t	 have, room;
+	ssize_t	 n;
 
-	if (len > c->bigcap) {
-		if ((p = realloc(c->big, len)) == NULL) {
-			log_warn("%s: payload of %zu bytes", o->peer, len);
-			return -1;
-		}
-		c->big = p;
-		c->bigcap = len;
-	}
 	have = c->rend - c->rpos;
+	if (conn_big_room(c, have, len) == -1)
+		return -1;
 	memcpy(c->big, c->rbuf + c->rpos, have);
 	c->rpos = c->rend = 0;
 	while (have < len) {
-		n = io_read(c->rfd, c->big + have, len - have,
+		if (conn_big_room(c, have, len) == -1)
+			return -1;
+		/* Not past the payload: the next frame is rbuf's. */
+		room = (c->bigcap < len ? c->bigcap : len) - have;
+		n = io_read(c->rfd, c->big + have, room,
 		    conn_read_deadline(c));
 		if (n <= 0)
 			return conn_read_failed(c, n, have, len);
@@ -406,6 +408,32 @@ conn_read_big(struct conn *c, size_t len)
 	if (conn_answer(c, c->big, len) == -1)
 		return -1;
 	conn_next_frame(c);
+	return 0;
+}
+
+/*
+ * Makes room in the payload buffer for more than `have` of a payload of
+ * len bytes: twice the size (at least CONN_BIG_MIN), at most len.
+ * Doubling keeps the copying realloc(3) may do linear in len.
+ */
+static int
+conn_big_room(struct conn *c, size_t have, size_t len)
+{
+	unsigned char	*p;
+	size_t		 cap;
+
+	if (c->bigcap > have || c->bigcap >= len)
+		return 0;
+	cap = c->bigcap < CONN_BIG_MIN / 2 ? CONN_BIG_MIN : c->bigcap * 2;
+	if (cap > len)
+		cap = len;
+	if ((p = realloc(c->big, cap)) == NULL) {
+		log_warn("%s: payload of %zu bytes (%zu received)",
+		    c->opts->peer, len, have);
+		return -1;
+	}
+	c->big = p;
+	c->bigcap = cap;
 	return 0;
 }
 

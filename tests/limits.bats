@@ -194,3 +194,58 @@ PY
 	echo "parent RSS: $rss KiB before, $now KiB after" >&3
 	[ "$now" -le $((rss + 64)) ]
 }
+
+# proc_kb PID FIELD: a "FIELD: N kB" line of /proc/PID/status, as N.
+proc_kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# proc_rchar PID: how many bytes the process has read so far.
+proc_rchar() {
+	awk '$1 == "rchar:" { print $2 }' "/proc/$1/io"
+}
+
+# children_reading BYTES N: N children have read BYTES each and sleep
+# again (so they have handled what they read).
+children_reading() {
+	local pid n=0
+	for pid in $(daemon_children); do
+		[ "$(proc_rchar "$pid")" = "$1" ] &&
+		    [ "$(proc_state "$pid")" = S ] && n=$((n + 1))
+	done
+	[ "$n" -eq "$2" ]
+}
+
+@test "a header announcing 64 MiB costs memory for the bytes that came, not the 64 MiB" {
+	[ -r "/proc/$$/io" ] || skip "no /proc/PID/io here"
+	daemon_start -m 64M
+	# One client sends nothing (the yardstick); four send a header that
+	# announces 64 MiB and 1000 bytes of it, then hold.
+	"$PYTHON3" -c '
+import socket, sys, time
+port = int(sys.argv[1])
+idle = socket.create_connection(("127.0.0.1", port))
+held = [socket.create_connection(("127.0.0.1", port)) for i in range(4)]
+for s in held:
+    s.sendall(b"67108864".ljust(64) + bytes(1000))
+time.sleep(30)' "$DAEMON_PORT" &
+	local holder=$! pid idle= size rss base
+	wait_until 10 children_reading 1064 4
+	for pid in $(daemon_children); do
+		[ "$(proc_rchar "$pid")" = 0 ] && idle=$pid
+	done
+	[ -n "$idle" ] || fail "no idle child"
+	base=$(proc_kb "$idle" VmSize)
+	for pid in $(daemon_children); do
+		[ "$pid" = "$idle" ] && continue
+		size=$(proc_kb "$pid" VmSize)
+		rss=$(proc_kb "$pid" VmRSS)
+		echo "child $pid: VmSize $size kB (idle: $base kB), VmRSS $rss kB"
+		# Today's buffer is 128 KiB; 64 MiB would be 65536 kB more.
+		((size - base < 8192)) ||
+		    fail "child $pid reserved $((size - base)) kB for 1000 bytes"
+		((rss < 65536)) || fail "child $pid has $rss kB resident"
+	done
+	kill "$holder"
+	wait "$holder" || true
+}

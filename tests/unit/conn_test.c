@@ -314,6 +314,37 @@ test_big(void)
 	free(b.data);
 }
 
+/*
+ * The payload buffer grows as a payload arrives: sizes on each side of
+ * a doubling, whole and in 4 KiB pieces, and a big payload after a
+ * bigger one (the buffer then outsizes it, and nothing of the next
+ * frame may be read into it).
+ */
+static void
+test_growth(void)
+{
+	static const size_t	 sizes[] = { 65537, 131071, 131072, 131073,
+	    262144, 262145, 2 * MIB + 3, 200000, 65537 };
+	struct conn_opts	 o = opts(4 * MIB);
+	struct buf		 b = { NULL, 0, 0 };
+	struct plan		 pieces = { 4096, 0, 0, 1 };
+	unsigned char		*big;
+	size_t			 i;
+
+	if ((big = malloc(3 * MIB)) == NULL)
+		abort();
+	for (i = 0; i < 3 * MIB; i++)
+		big[i] = (unsigned char)(i * 13 + i / 65536);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		buf_frame(&b, big + i, sizes[i]);
+		buf_frame(&b, "after", 5);
+	}
+	expect_echo("growing payloads", &o, &b, &whole);
+	expect_echo("growing payloads, 4 KiB at a time", &o, &b, &pieces);
+	free(big);
+	free(b.data);
+}
+
 /* Every error closes without a reply, keeping earlier replies. */
 static void
 test_refusals(void)
@@ -502,6 +533,7 @@ main(void)
 	test_pipelined();
 	test_splits();
 	test_big();
+	test_growth();
 	test_refusals();
 	test_pipes();
 	test_handler();
