@@ -39,6 +39,7 @@ struct conn {
 	int			 in_payload;	/* header done, payload due */
 	int			 refused;	/* input may be left unread */
 	unsigned long		 seq;		/* requests answered */
+	/* Set while a frame is due: the first one from the start. */
 	int64_t			 frame_deadline;
 	int64_t			 stop_deadline;	/* once *stop is seen */
 	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
@@ -93,6 +94,10 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	frame_decoder_init(&c.dec, opts->max_message);
 	c.rbuf = conn_rbuf;
 	c.wbuf = conn_wbuf;
+	/* A client that sends nothing holds its slot no longer than this. */
+	if (opts->frame_timeout > 0)
+		c.frame_deadline = (opts->started != 0 ? opts->started :
+		    util_now_ms()) + (int64_t)opts->frame_timeout * 1000;
 	if (opts->npending > 0 && opts->npending <= CONN_RBUF_SIZE) {
 		memcpy(c.rbuf, opts->pending, opts->npending);
 		c.rend = opts->npending;
@@ -344,10 +349,14 @@ conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
 		return 0;
 	}
 	if (n == -1 && errno == ETIMEDOUT) {
-		if (conn_at_boundary(c))
-			log_debug("%s: idle timeout", peer);
-		else
+		if (!conn_at_boundary(c))
 			log_warnx("%s: frame timeout", peer);
+		else if (c->seq == 0 && c->frame_deadline != 0 &&
+		    util_remaining_ms(c->frame_deadline) == 0)
+			log_warnx("%s: frame timeout (no request in the first "
+			    "%d s)", peer, c->opts->frame_timeout);
+		else
+			log_debug("%s: idle timeout", peer);
 	} else if (n == -1)
 		log_warn("%s: read", peer);
 	else if (c->in_payload)
@@ -363,17 +372,23 @@ conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
  * When the next read must give up: between frames, --idle-timeout from
  * now; inside a frame, the frame's deadline, or with no --frame-timeout
  * the idle limit again, so that a stalled frame never waits forever.
+ * Before the first frame, whichever comes first: a client must send a
+ * whole request within --frame-timeout of connecting.
  */
 static int64_t
 conn_read_deadline(const struct conn *c)
 {
 	int	 idle = c->opts->idle_timeout;
+	int64_t	 until = 0;
 
 	if (!conn_at_boundary(c) && c->frame_deadline != 0)
 		return c->frame_deadline;
 	if (idle > 0)
-		return util_now_ms() + (int64_t)idle * 1000;
-	return 0;
+		until = util_now_ms() + (int64_t)idle * 1000;
+	/* At a boundary, a frame is due only before the first one. */
+	if (c->frame_deadline != 0 && (until == 0 || c->frame_deadline < until))
+		return c->frame_deadline;
+	return until;
 }
 
 /*
@@ -437,10 +452,11 @@ conn_big_room(struct conn *c, size_t have, size_t len)
 	return 0;
 }
 
+/* The first frame's deadline was set at the start; later ones here. */
 static void
 conn_frame_started(struct conn *c)
 {
-	if (c->opts->frame_timeout > 0)
+	if (c->opts->frame_timeout > 0 && c->frame_deadline == 0)
 		c->frame_deadline = util_now_ms() +
 		    (int64_t)c->opts->frame_timeout * 1000;
 }

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conn_request {
 	const unsigned char	*data;
@@ -35,8 +36,11 @@ struct conn_handler {
 struct conn_opts {
 	size_t				 max_message;
 	int				 idle_timeout;	/* s; 0: none */
+	/* Each frame's limit; the first one's counts from `started`. */
 	int				 frame_timeout;	/* s; 0: none */
 	int				 write_timeout;	/* s; 0: none */
+	/* util_now_ms() when the connection was accepted; 0: now. */
+	int64_t				 started;
 	const char			*peer;		/* for log lines */
 	const struct conn_handler	*handler;
 	/* Input read before the loop (after a PROXY header): served first. */

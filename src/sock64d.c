@@ -208,7 +208,9 @@ help(void)
 "      --idle-timeout=SEC    close a connection when no new frame starts\n"
 "                            within SEC seconds (default 300; 0: never)\n"
 "      --frame-timeout=SEC   close a connection when a started frame is not\n"
-"                            complete within SEC seconds (default 30; 0: never)\n"
+"                            complete within SEC seconds, or the first frame\n"
+"                            within SEC seconds of connecting, even if nothing\n"
+"                            was sent (default 30; 0: never)\n"
 "      --write-timeout=SEC   close a connection when the client takes no reply\n"
 "                            byte for SEC seconds (default 30; 0: never)\n"
 "      --grace=SEC           on SIGTERM, give open connections SEC seconds to\n"
@@ -741,6 +743,7 @@ serve_proxied(int fd, const struct listen_peer *peer,
 	struct addr_source	 src;
 	int			 rv;
 
+	o.started = util_now_ms();
 	rv = proxy_read(fd, sa->proxy.accept, peer->name,
 	    header_deadline(&o), &pc);
 	if (rv != 1)
@@ -766,13 +769,16 @@ serve_proxied(int fd, const struct listen_peer *peer,
 	    CONN_CLOSED ? 0 : 1;
 }
 
-/* A PROXY header is due within --frame-timeout, else --idle-timeout. */
+/*
+ * A PROXY header is due within --frame-timeout of the start, else
+ * --idle-timeout; the first frame's time counts from the start too.
+ */
 static int64_t
 header_deadline(const struct conn_opts *o)
 {
 	int	 s = o->frame_timeout > 0 ? o->frame_timeout : o->idle_timeout;
 
-	return s > 0 ? util_now_ms() + (int64_t)s * 1000 : 0;
+	return s > 0 ? o->started + (int64_t)s * 1000 : 0;
 }
 
 /*
@@ -879,6 +885,7 @@ run_inetd(const struct config *cf)
 		fatal("fcntl");
 	conn_opts_from(cf, &o);
 	o.peer = peer;
+	o.started = util_now_ms();
 	log_debug("%s: connected (inetd mode)", peer);
 	if ((rv = inetd_proxy(cf, &ss, len, &o, &pc)) != 1)
 		return rv == 0 ? 0 : 1;

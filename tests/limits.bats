@@ -249,3 +249,56 @@ time.sleep(30)' "$DAEMON_PORT" &
 	kill "$holder"
 	wait "$holder" || true
 }
+
+@test "256 silent clients hold the -c slots only until --frame-timeout: a real client behind them is served" {
+	# Every slot taken by a client that sends nothing: the next client
+	# waits in the backlog until one of them is closed.  The first frame
+	# is due within --frame-timeout of connecting, so that is 2 s here,
+	# not the 300 s of --idle-timeout.
+	daemon_start -c 256 -b 512 --frame-timeout 2
+	run -0 "$PYTHON3" - "$DAEMON_PORT" "$DAEMON_PID" <<'PY'
+import os, socket, sys, time
+port, daemon = int(sys.argv[1]), int(sys.argv[2])
+
+def children():
+    n = 0
+    for t in os.listdir("/proc/%d/task" % daemon):
+        with open("/proc/%d/task/%s/children" % (daemon, t)) as f:
+            n += len(f.read().split())
+    return n
+
+silent = [socket.create_connection(("127.0.0.1", port)) for i in range(256)]
+end = time.monotonic() + 30
+while children() < 256:
+    if time.monotonic() > end:
+        sys.exit("only %d children for 256 clients" % children())
+    time.sleep(0.01)
+start = time.monotonic()
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"5".ljust(64) + b"hello")
+reply = b""
+try:
+    while len(reply) < 69:
+        chunk = s.recv(69)
+        if not chunk:
+            break
+        reply += chunk
+except socket.timeout:
+    sys.exit("not served within 10 s")
+assert reply == b"5".ljust(64) + b"hello", reply
+print("served after %.1f s" % (time.monotonic() - start))
+closed = 0
+for c in silent:
+    c.settimeout(10)
+    if c.recv(1) == b"":
+        closed += 1
+print("%d silent clients closed" % closed)
+PY
+	assert_line "256 silent clients closed"
+	echo "$output"
+	# Served within the first-frame deadline, with room for a busy host.
+	[[ "${lines[0]}" =~ ^served\ after\ ([0-9]+)\.[0-9]\ s$ ]] || fail "$output"
+	((BASH_REMATCH[1] < 10))
+	run -0 grep -c "frame timeout (no request in the first 2 s)" "$DAEMON_LOG"
+	assert_output 256
+}

@@ -518,6 +518,51 @@ test_timeouts(void)
 	free(rep.data);
 }
 
+/*
+ * The first frame is due within frame_timeout of the start, even when
+ * nothing of it comes; after it, only idle_timeout holds between
+ * frames.
+ */
+static void
+test_first_frame(void)
+{
+	struct conn_opts	 o = opts(MIB);
+	struct buf		 b = { NULL, 0, 0 }, rep = { NULL, 0, 0 };
+	struct plan		 open_ended = { 0, 0, 0, 0 };
+	int64_t			 start, took;
+	int			 status;
+
+	o.idle_timeout = 6;
+	o.frame_timeout = 1;
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && rep.len == 0 && took >= 900 && took < 5000,
+	    "silent client: exit %d after %lld ms", status, (long long)took);
+
+	/* The clock runs from `started` (the accept), not from our start. */
+	o.frame_timeout = 5;
+	o.started = util_now_ms() - 10000;
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && took < 4000,
+	    "silent client, accepted 10 s ago: closed after %lld ms",
+	    (long long)took);
+	o.frame_timeout = 1;
+	o.started = 0;
+
+	buf_frame(&b, "first", 5);
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && rep.len == b.len && took >= 5900,
+	    "after a frame: exit %d after %lld ms, %zu bytes", status,
+	    (long long)took, rep.len);
+	free(b.data);
+	free(rep.data);
+}
+
 int
 main(void)
 {
@@ -538,5 +583,6 @@ main(void)
 	test_pipes();
 	test_handler();
 	test_timeouts();
+	test_first_frame();
 	return check_exit("conn_test");
 }
