@@ -6,7 +6,8 @@
  * together) and written before the loop blocks for more input; a reply
  * too big for the buffer goes out in one writev(2) with what is queued.
  * A payload too big for the input buffer is read straight into a buffer
- * of its own, sized from the header only after the limit check.
+ * of its own, which grows with the bytes that arrive, never ahead of
+ * them by more than what has come: a header alone reserves no memory.
  */
 #include "config.h"
 
@@ -27,6 +28,8 @@
 /* After a refusal, how long and how much unread input to drain. */
 #define CONN_LINGER_MS		1000
 #define CONN_LINGER_BYTES	(1024 * 1024)
+/* The payload buffer's first size; it doubles as it fills. */
+#define CONN_BIG_MIN		(2 * CONN_RBUF_SIZE)
 
 struct conn {
 	int			 rfd;
@@ -36,7 +39,9 @@ struct conn {
 	int			 in_payload;	/* header done, payload due */
 	int			 refused;	/* input may be left unread */
 	unsigned long		 seq;		/* requests answered */
+	/* Set while a frame is due: the first one from the start. */
 	int64_t			 frame_deadline;
+	int64_t			 stop_deadline;	/* once *stop is seen */
 	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
 	size_t			 rpos;
 	size_t			 rend;
@@ -60,9 +65,11 @@ static int	conn_answer(struct conn *, const unsigned char *, size_t);
 static int	conn_queue(struct conn *, const void *, size_t);
 static int	conn_flush(struct conn *);
 static int	conn_write(struct conn *, struct iovec *, int);
-static int	conn_stopping(const struct conn *);
+static int	conn_stopping(struct conn *);
+static void	conn_end(struct conn *, int);
 static int	conn_fill(struct conn *);
 static int	conn_read_big(struct conn *, size_t);
+static int	conn_big_room(struct conn *, size_t, size_t);
 static int	conn_read_failed(struct conn *, ssize_t, size_t, size_t);
 static int64_t	conn_read_deadline(const struct conn *);
 static void	conn_frame_started(struct conn *);
@@ -87,6 +94,10 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	frame_decoder_init(&c.dec, opts->max_message);
 	c.rbuf = conn_rbuf;
 	c.wbuf = conn_wbuf;
+	/* A client that sends nothing holds its slot no longer than this. */
+	if (opts->frame_timeout > 0)
+		c.frame_deadline = (opts->started != 0 ? opts->started :
+		    util_now_ms()) + (int64_t)opts->frame_timeout * 1000;
 	if (opts->npending > 0 && opts->npending <= CONN_RBUF_SIZE) {
 		memcpy(c.rbuf, opts->pending, opts->npending);
 		c.rend = opts->npending;
@@ -108,10 +119,25 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 		if ((rv = conn_fill(&c)) <= 0)
 			break;
 	}
-	if (rv == -1 && c.refused)
-		io_linger(rfd, wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
+	conn_end(&c, rv);
 	free(c.big);
 	return rv == 0 ? CONN_CLOSED : CONN_FAILED;
+}
+
+/*
+ * Before the caller closes: input we leave unread would make TCP reset
+ * the connection, and a reset destroys replies not yet delivered.  So
+ * after a refusal, and after a stop with the peer perhaps still sending,
+ * the rest of its input is read and dropped for a while (see io_linger
+ * and io_finish).
+ */
+static void
+conn_end(struct conn *c, int rv)
+{
+	if (rv == -1 && c->refused)
+		io_linger(c->rfd, c->wfd, CONN_LINGER_MS, CONN_LINGER_BYTES);
+	else if (rv == 0 && conn_stopping(c))
+		io_finish(c->rfd, c->wfd, c->stop_deadline);
 }
 
 /*
@@ -323,10 +349,14 @@ conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
 		return 0;
 	}
 	if (n == -1 && errno == ETIMEDOUT) {
-		if (conn_at_boundary(c))
-			log_debug("%s: idle timeout", peer);
-		else
+		if (!conn_at_boundary(c))
 			log_warnx("%s: frame timeout", peer);
+		else if (c->seq == 0 && c->frame_deadline != 0 &&
+		    util_remaining_ms(c->frame_deadline) == 0)
+			log_warnx("%s: frame timeout (no request in the first "
+			    "%d s)", peer, c->opts->frame_timeout);
+		else
+			log_debug("%s: idle timeout", peer);
 	} else if (n == -1)
 		log_warn("%s: read", peer);
 	else if (c->in_payload)
@@ -342,45 +372,49 @@ conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
  * When the next read must give up: between frames, --idle-timeout from
  * now; inside a frame, the frame's deadline, or with no --frame-timeout
  * the idle limit again, so that a stalled frame never waits forever.
+ * Before the first frame, whichever comes first: a client must send a
+ * whole request within --frame-timeout of connecting.
  */
 static int64_t
 conn_read_deadline(const struct conn *c)
 {
 	int	 idle = c->opts->idle_timeout;
+	int64_t	 until = 0;
 
 	if (!conn_at_boundary(c) && c->frame_deadline != 0)
 		return c->frame_deadline;
 	if (idle > 0)
-		return util_now_ms() + (int64_t)idle * 1000;
-	return 0;
+		until = util_now_ms() + (int64_t)idle * 1000;
+	/* At a boundary, a frame is due only before the first one. */
+	if (c->frame_deadline != 0 && (until == 0 || c->frame_deadline < until))
+		return c->frame_deadline;
+	return until;
 }
 
 /*
  * Completes a payload larger than the input buffer: what is buffered is
- * copied, the rest is read straight into a buffer kept for reuse (its
- * size was checked against the limit before we got here).
+ * copied, the rest is read straight into a buffer kept for reuse (len
+ * was checked against the limit before we got here).  The buffer grows
+ * as the payload arrives, so that a header announcing much and a client
+ * sending little costs little.
  */
 static int
 conn_read_big(struct conn *c, size_t len)
 {
-	const struct conn_opts	*o = c->opts;
-	unsigned char		*p;
-	size_t			 have;
-	ssize_t			 n;
+	size_t	 have, room;
+	ssize_t	 n;
 
-	if (len > c->bigcap) {
-		if ((p = realloc(c->big, len)) == NULL) {
-			log_warn("%s: payload of %zu bytes", o->peer, len);
-			return -1;
-		}
-		c->big = p;
-		c->bigcap = len;
-	}
 	have = c->rend - c->rpos;
+	if (conn_big_room(c, have, len) == -1)
+		return -1;
 	memcpy(c->big, c->rbuf + c->rpos, have);
 	c->rpos = c->rend = 0;
 	while (have < len) {
-		n = io_read(c->rfd, c->big + have, len - have,
+		if (conn_big_room(c, have, len) == -1)
+			return -1;
+		/* Not past the payload: the next frame is rbuf's. */
+		room = (c->bigcap < len ? c->bigcap : len) - have;
+		n = io_read(c->rfd, c->big + have, room,
 		    conn_read_deadline(c));
 		if (n <= 0)
 			return conn_read_failed(c, n, have, len);
@@ -392,10 +426,37 @@ conn_read_big(struct conn *c, size_t len)
 	return 0;
 }
 
+/*
+ * Makes room in the payload buffer for more than `have` of a payload of
+ * len bytes: twice the size (at least CONN_BIG_MIN), at most len.
+ * Doubling keeps the copying realloc(3) may do linear in len.
+ */
+static int
+conn_big_room(struct conn *c, size_t have, size_t len)
+{
+	unsigned char	*p;
+	size_t		 cap;
+
+	if (c->bigcap > have || c->bigcap >= len)
+		return 0;
+	cap = c->bigcap < CONN_BIG_MIN / 2 ? CONN_BIG_MIN : c->bigcap * 2;
+	if (cap > len)
+		cap = len;
+	if ((p = realloc(c->big, cap)) == NULL) {
+		log_warn("%s: payload of %zu bytes (%zu received)",
+		    c->opts->peer, len, have);
+		return -1;
+	}
+	c->big = p;
+	c->bigcap = cap;
+	return 0;
+}
+
+/* The first frame's deadline was set at the start; later ones here. */
 static void
 conn_frame_started(struct conn *c)
 {
-	if (c->opts->frame_timeout > 0)
+	if (c->opts->frame_timeout > 0 && c->frame_deadline == 0)
 		c->frame_deadline = util_now_ms() +
 		    (int64_t)c->opts->frame_timeout * 1000;
 }
@@ -408,10 +469,19 @@ conn_next_frame(struct conn *c)
 	c->frame_deadline = 0;
 }
 
+/*
+ * Whether SIGTERM (or the like) has come.  The time the replies have
+ * left counts from when we first see it, as the exec handler's does.
+ */
 static int
-conn_stopping(const struct conn *c)
+conn_stopping(struct conn *c)
 {
-	return c->opts->stop != NULL && *c->opts->stop;
+	if (c->opts->stop == NULL || !*c->opts->stop)
+		return 0;
+	if (c->stop_deadline == 0)
+		c->stop_deadline = util_now_ms() + (c->opts->stop_ms > 0 ?
+		    c->opts->stop_ms : 0);
+	return 1;
 }
 
 static int

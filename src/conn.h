@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conn_request {
 	const unsigned char	*data;
@@ -35,15 +36,22 @@ struct conn_handler {
 struct conn_opts {
 	size_t				 max_message;
 	int				 idle_timeout;	/* s; 0: none */
+	/* Each frame's limit; the first one's counts from `started`. */
 	int				 frame_timeout;	/* s; 0: none */
 	int				 write_timeout;	/* s; 0: none */
+	/* util_now_ms() when the connection was accepted; 0: now. */
+	int64_t				 started;
 	const char			*peer;		/* for log lines */
 	const struct conn_handler	*handler;
 	/* Input read before the loop (after a PROXY header): served first. */
 	const unsigned char		*pending;
 	size_t				 npending;	/* at most 64 KiB */
-	/* Once set (by SIGTERM), answer what is buffered and stop. */
+	/*
+	 * Once set (by SIGTERM), answer what is buffered and stop; the
+	 * replies then have stop_ms to reach the peer (see io_finish).
+	 */
 	const volatile sig_atomic_t	*stop;
+	int				 stop_ms;
 };
 
 enum conn_result {

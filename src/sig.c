@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "sig.h"
 
 volatile sig_atomic_t	 sig_got_chld;
@@ -29,9 +30,11 @@ static const int	 sig_trapped[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
  * do differently is decided by these descriptors being set.
  */
 static int		 sig_handlers_set;
-/* In a child: the connection whose input SIGTERM stops. */
-static int		 sig_stop_rfd = -1;
+/* In a child: the stop pipe's write end (see io_stop_pipe). */
 static int		 sig_stop_wfd = -1;
+/* In a child without a stop pipe: the connection, shut down instead. */
+static int		 sig_conn_rfd = -1;
+static int		 sig_conn_wfd = -1;
 /* In a child running programs: the self-pipe a signal writes to. */
 static int		 sig_chld_wfd = -1;
 
@@ -69,19 +72,24 @@ sig_handler(int signo)
 
 /*
  * SIGTERM or SIGINT in a child: finish the reply in flight, read nothing
- * more.  shutdown(2) and close(2) are async-signal-safe, and a read that
- * is blocked, or about to block, then sees end of input at once; so the
- * connection loop cannot sleep through the signal.  A pipe cannot be
- * shut down, so it is closed instead, unless it is also the output.  A
- * handler polling on a program is woken through its self-pipe.
+ * more.  A byte in the stop pipe ends any wait for input, now or to
+ * come, so the connection loop cannot sleep through the signal; the
+ * connection itself is left alone, so that the replies already written
+ * still reach the peer (see io_finish).  Only when the pipe could not
+ * be made is the input shut down (or, for a pipe, closed) instead, as a
+ * last resort that ends reads just as surely.  A handler polling on a
+ * program is woken through its self-pipe.  write(2), shutdown(2) and
+ * close(2) are async-signal-safe.
  */
 static void
 sig_stop_input(void)
 {
-	if (sig_stop_rfd != -1 && shutdown(sig_stop_rfd, SHUT_RD) == -1 &&
-	    sig_stop_rfd != sig_stop_wfd)
-		close(sig_stop_rfd);
-	sig_stop_rfd = -1;
+	if (sig_stop_wfd != -1)
+		(void)write(sig_stop_wfd, "", 1);
+	else if (sig_conn_rfd != -1 && shutdown(sig_conn_rfd, SHUT_RD) ==
+	    -1 && sig_conn_rfd != sig_conn_wfd)
+		close(sig_conn_rfd);
+	sig_conn_rfd = -1;
 	if (sig_chld_wfd != -1)
 		(void)write(sig_chld_wfd, "", 1);
 }
@@ -133,20 +141,22 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
 
 /*
  * Set-up for a process serving one connection (a forked child, or -i
- * mode): SIGTERM and SIGINT stop it gracefully (sig_got_term is set and
- * reading from rfd ends), SIGPIPE is ignored (a peer that goes away is
- * an EPIPE to log, not a silent death), and the signal mask becomes
- * `mask`.  A forked child already has the handler: only the mask
- * changes.  SIGHUP and SIGCHLD set their flags and are otherwise
- * ignored, as in the parent.
+ * mode) on rfd and wfd: SIGTERM and SIGINT stop it gracefully
+ * (sig_got_term is set and every wait for input ends), SIGPIPE is
+ * ignored (a peer that goes away is an EPIPE to log, not a silent
+ * death), and the signal mask becomes `mask`.  A forked child already
+ * has the handler: only the mask changes.  SIGHUP and SIGCHLD set their
+ * flags and are otherwise ignored, as in the parent.
  */
 int
 sig_child_setup(const sigset_t *mask, int rfd, int wfd)
 {
 	struct sigaction	 sa;
 
-	sig_stop_rfd = rfd;
-	sig_stop_wfd = wfd;
+	if ((sig_stop_wfd = io_stop_pipe()) == -1) {
+		sig_conn_rfd = rfd;
+		sig_conn_wfd = wfd;
+	}
 	if (!sig_handlers_set) {
 		if (sig_install(SIGTERM, 0) == -1 ||
 		    sig_install(SIGINT, 0) == -1)

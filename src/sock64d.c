@@ -147,6 +147,7 @@ static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
 static void	conn_opts_from(const struct config *, struct conn_opts *);
 static void	exec_opts_from(const struct config *, struct exec_opts *);
+static int	stop_budget(const struct config *);
 static void	resolve_program(struct config *);
 static int	program_runs_as_user(const struct config *);
 static enum conn_result	serve(int, int, int, const struct conn_opts *,
@@ -214,7 +215,9 @@ help(void)
 "      --idle-timeout=SEC    close a connection when no new frame starts\n"
 "                            within SEC seconds (default 300; 0: never)\n"
 "      --frame-timeout=SEC   close a connection when a started frame is not\n"
-"                            complete within SEC seconds (default 30; 0: never)\n"
+"                            complete within SEC seconds, or the first frame\n"
+"                            within SEC seconds of connecting, even if nothing\n"
+"                            was sent (default 30; 0: never)\n"
 "      --write-timeout=SEC   close a connection when the client takes no reply\n"
 "                            byte for SEC seconds (default 30; 0: never)\n"
 "      --grace=SEC           on SIGTERM, give open connections SEC seconds to\n"
@@ -543,25 +546,33 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->write_timeout = cf->write_timeout;
 	o->handler = &echo_handler;
 	o->stop = &sig_got_term;
+	o->stop_ms = stop_budget(cf);
 }
 
-/*
- * -- PROGRAM: a run may go on after SIGTERM until shortly before the
- * parent's --grace runs out and it kills us, so that we can still kill
- * the program's process group first.
- */
 static void
 exec_opts_from(const struct config *cf, struct exec_opts *o)
 {
-	int	 grace_ms = cf->grace * 1000;
-
 	memset(o, 0, sizeof(*o));
 	o->path = cf->program_path;
 	o->argv = cf->program;
 	o->max_reply = cf->max_reply;
 	o->timeout = cf->handler_timeout;
-	o->stop_ms = grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
+	o->stop_ms = stop_budget(cf);
 	o->stop = &sig_got_term;
+}
+
+/*
+ * After SIGTERM, a connection (a program's run, the last replies) may
+ * go on until shortly before the parent's --grace runs out and it kills
+ * us, so that we can still end it cleanly (and kill the program's
+ * process group) first.
+ */
+static int
+stop_budget(const struct config *cf)
+{
+	int	 grace_ms = cf->grace * 1000;
+
+	return grace_ms - (grace_ms / 2 < 1000 ? grace_ms / 2 : 1000);
 }
 
 /* Start-up for -- PROGRAM: find it (else exit 2), seal our descriptors. */
@@ -795,6 +806,7 @@ serve_proxied(int fd, const struct listen_peer *peer,
 	struct addr_source	 src;
 	int			 rv;
 
+	o.started = util_now_ms();
 	rv = proxy_read(fd, sa->proxy.accept, peer->name,
 	    header_deadline(&o), &pc);
 	if (rv != 1)
@@ -820,13 +832,16 @@ serve_proxied(int fd, const struct listen_peer *peer,
 	    CONN_CLOSED ? 0 : 1;
 }
 
-/* A PROXY header is due within --frame-timeout, else --idle-timeout. */
+/*
+ * A PROXY header is due within --frame-timeout of the start, else
+ * --idle-timeout; the first frame's time counts from the start too.
+ */
 static int64_t
 header_deadline(const struct conn_opts *o)
 {
 	int	 s = o->frame_timeout > 0 ? o->frame_timeout : o->idle_timeout;
 
-	return s > 0 ? util_now_ms() + (int64_t)s * 1000 : 0;
+	return s > 0 ? o->started + (int64_t)s * 1000 : 0;
 }
 
 /*
@@ -933,6 +948,7 @@ run_inetd(const struct config *cf)
 		fatal("fcntl");
 	conn_opts_from(cf, &o);
 	o.peer = peer;
+	o.started = util_now_ms();
 	log_debug("%s: connected (inetd mode)", peer);
 	if ((rv = inetd_proxy(cf, &ss, len, &o, &pc)) != 1)
 		return rv == 0 ? 0 : 1;

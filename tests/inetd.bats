@@ -121,3 +121,21 @@ PY
 	run -2 --separate-stderr "$SOCK64D" -i -l 127.0.0.1:0
 	assert_equal "$stderr" "sock64d: --inetd serves stdin and takes no --listen (see sock64d --help)"
 }
+
+@test "-i over TCP: SIGTERM mid-reply with a request queued behind it: the 8 MiB reply arrives whole, exit 0" {
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/stopclient.py" big \
+	    --inetd "$SOCK64D" --args "-m 8M" --log "$BATS_TEST_TMPDIR/log"
+	assert_output "bytes 8388672 replies 1 partial 0 reset no status 0"
+}
+
+@test "-i over TCP: SIGTERM with 200 pipelined requests and a slow reader: every reply started arrives whole" {
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/stopclient.py" many \
+	    --inetd "$SOCK64D" --args "--grace 20" --log "$BATS_TEST_TMPDIR/log" \
+	    --term-after 1300000
+	local answered
+	answered=$(grep -c ': request [0-9]*, 65536 bytes' "$BATS_TEST_TMPDIR/log")
+	[[ "$output" =~ ^bytes\ [0-9]+\ replies\ ([0-9]+)\ partial\ 0\ .*\ status\ 0$ ]] ||
+	    fail "cut reply or exit status: $output"
+	assert_equal "${BASH_REMATCH[1]}" "$answered"
+	((answered > 0 && answered < 200)) || fail "$answered answered"
+}

@@ -194,3 +194,111 @@ PY
 	echo "parent RSS: $rss KiB before, $now KiB after" >&3
 	[ "$now" -le $((rss + 64)) ]
 }
+
+# proc_kb PID FIELD: a "FIELD: N kB" line of /proc/PID/status, as N.
+proc_kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# proc_rchar PID: how many bytes the process has read so far.
+proc_rchar() {
+	awk '$1 == "rchar:" { print $2 }' "/proc/$1/io"
+}
+
+# children_reading BYTES N: N children have read BYTES each and sleep
+# again (so they have handled what they read).
+children_reading() {
+	local pid n=0
+	for pid in $(daemon_children); do
+		[ "$(proc_rchar "$pid")" = "$1" ] &&
+		    [ "$(proc_state "$pid")" = S ] && n=$((n + 1))
+	done
+	[ "$n" -eq "$2" ]
+}
+
+@test "a header announcing 64 MiB costs memory for the bytes that came, not the 64 MiB" {
+	[ -r "/proc/$$/io" ] || skip "no /proc/PID/io here"
+	daemon_start -m 64M
+	# One client sends nothing (the yardstick); four send a header that
+	# announces 64 MiB and 1000 bytes of it, then hold.
+	"$PYTHON3" -c '
+import socket, sys, time
+port = int(sys.argv[1])
+idle = socket.create_connection(("127.0.0.1", port))
+held = [socket.create_connection(("127.0.0.1", port)) for i in range(4)]
+for s in held:
+    s.sendall(b"67108864".ljust(64) + bytes(1000))
+time.sleep(30)' "$DAEMON_PORT" &
+	local holder=$! pid idle= size rss base
+	wait_until 10 children_reading 1064 4
+	for pid in $(daemon_children); do
+		[ "$(proc_rchar "$pid")" = 0 ] && idle=$pid
+	done
+	[ -n "$idle" ] || fail "no idle child"
+	base=$(proc_kb "$idle" VmSize)
+	for pid in $(daemon_children); do
+		[ "$pid" = "$idle" ] && continue
+		size=$(proc_kb "$pid" VmSize)
+		rss=$(proc_kb "$pid" VmRSS)
+		echo "child $pid: VmSize $size kB (idle: $base kB), VmRSS $rss kB"
+		# Today's buffer is 128 KiB; 64 MiB would be 65536 kB more.
+		((size - base < 8192)) ||
+		    fail "child $pid reserved $((size - base)) kB for 1000 bytes"
+		((rss < 65536)) || fail "child $pid has $rss kB resident"
+	done
+	kill "$holder"
+	wait "$holder" || true
+}
+
+@test "256 silent clients hold the -c slots only until --frame-timeout: a real client behind them is served" {
+	# Every slot taken by a client that sends nothing: the next client
+	# waits in the backlog until one of them is closed.  The first frame
+	# is due within --frame-timeout of connecting, so that is 2 s here,
+	# not the 300 s of --idle-timeout.
+	daemon_start -c 256 -b 512 --frame-timeout 2
+	run -0 "$PYTHON3" - "$DAEMON_PORT" "$DAEMON_PID" <<'PY'
+import os, socket, sys, time
+port, daemon = int(sys.argv[1]), int(sys.argv[2])
+
+def children():
+    n = 0
+    for t in os.listdir("/proc/%d/task" % daemon):
+        with open("/proc/%d/task/%s/children" % (daemon, t)) as f:
+            n += len(f.read().split())
+    return n
+
+silent = [socket.create_connection(("127.0.0.1", port)) for i in range(256)]
+end = time.monotonic() + 30
+while children() < 256:
+    if time.monotonic() > end:
+        sys.exit("only %d children for 256 clients" % children())
+    time.sleep(0.01)
+start = time.monotonic()
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"5".ljust(64) + b"hello")
+reply = b""
+try:
+    while len(reply) < 69:
+        chunk = s.recv(69)
+        if not chunk:
+            break
+        reply += chunk
+except socket.timeout:
+    sys.exit("not served within 10 s")
+assert reply == b"5".ljust(64) + b"hello", reply
+print("served after %.1f s" % (time.monotonic() - start))
+closed = 0
+for c in silent:
+    c.settimeout(10)
+    if c.recv(1) == b"":
+        closed += 1
+print("%d silent clients closed" % closed)
+PY
+	assert_line "256 silent clients closed"
+	echo "$output"
+	# Served within the first-frame deadline, with room for a busy host.
+	[[ "${lines[0]}" =~ ^served\ after\ ([0-9]+)\.[0-9]\ s$ ]] || fail "$output"
+	((BASH_REMATCH[1] < 10))
+	run -0 grep -c "frame timeout (no request in the first 2 s)" "$DAEMON_LOG"
+	assert_output 256
+}

@@ -44,6 +44,44 @@ PY
 	run -1 grep "killing" "$DAEMON_LOG"
 }
 
+# The case above leaves nothing unread.  A client that has already sent
+# more than the child read is the hard one: the child must not close with
+# that input unread, or TCP resets the connection and drops the part of
+# the reply still queued.
+@test "SIGTERM mid-reply with a request queued behind it: the 8 MiB reply arrives whole, no reset" {
+	daemon_start -m 8M
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/stopclient.py" big \
+	    --port "$DAEMON_PORT" --pid "$DAEMON_PID"
+	# 64 header bytes and 8 MiB, checked against what was sent.
+	assert_output "bytes 8388672 replies 1 partial 0 reset no"
+	local status=0
+	wait_until 10 eval '! daemon_alive'
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	run -1 grep "killing" "$DAEMON_LOG"
+}
+
+@test "SIGTERM with 200 pipelined requests and a slow reader: every reply started arrives whole" {
+	daemon_start -v --grace 20
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/stopclient.py" many \
+	    --port "$DAEMON_PORT" --pid "$DAEMON_PID" --term-after 1300000
+	local status=0
+	wait_until 25 eval '! daemon_alive'
+	wait "$DAEMON_PID" || status=$?
+	DAEMON_PID=
+	assert_equal "$status" 0
+	# Every request the child answered, the client received whole.
+	local answered
+	answered=$(grep -c ': request [0-9]*, 65536 bytes' "$DAEMON_LOG")
+	[[ "$output" =~ ^bytes\ [0-9]+\ replies\ ([0-9]+)\ partial\ 0\  ]] ||
+	    fail "cut reply: $output"
+	assert_equal "${BASH_REMATCH[1]}" "$answered"
+	# The stop came mid-stream, with requests still unanswered.
+	((answered > 0 && answered < 200)) || fail "$answered answered"
+	run -1 grep "killing" "$DAEMON_LOG"
+}
+
 @test "SIGTERM ends idle connections at once instead of waiting out the grace" {
 	daemon_start --grace 30
 	local i pids=()

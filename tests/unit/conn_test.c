@@ -314,6 +314,37 @@ test_big(void)
 	free(b.data);
 }
 
+/*
+ * The payload buffer grows as a payload arrives: sizes on each side of
+ * a doubling, whole and in 4 KiB pieces, and a big payload after a
+ * bigger one (the buffer then outsizes it, and nothing of the next
+ * frame may be read into it).
+ */
+static void
+test_growth(void)
+{
+	static const size_t	 sizes[] = { 65537, 131071, 131072, 131073,
+	    262144, 262145, 2 * MIB + 3, 200000, 65537 };
+	struct conn_opts	 o = opts(4 * MIB);
+	struct buf		 b = { NULL, 0, 0 };
+	struct plan		 pieces = { 4096, 0, 0, 1 };
+	unsigned char		*big;
+	size_t			 i;
+
+	if ((big = malloc(3 * MIB)) == NULL)
+		abort();
+	for (i = 0; i < 3 * MIB; i++)
+		big[i] = (unsigned char)(i * 13 + i / 65536);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		buf_frame(&b, big + i, sizes[i]);
+		buf_frame(&b, "after", 5);
+	}
+	expect_echo("growing payloads", &o, &b, &whole);
+	expect_echo("growing payloads, 4 KiB at a time", &o, &b, &pieces);
+	free(big);
+	free(b.data);
+}
+
 /* Every error closes without a reply, keeping earlier replies. */
 static void
 test_refusals(void)
@@ -487,6 +518,51 @@ test_timeouts(void)
 	free(rep.data);
 }
 
+/*
+ * The first frame is due within frame_timeout of the start, even when
+ * nothing of it comes; after it, only idle_timeout holds between
+ * frames.
+ */
+static void
+test_first_frame(void)
+{
+	struct conn_opts	 o = opts(MIB);
+	struct buf		 b = { NULL, 0, 0 }, rep = { NULL, 0, 0 };
+	struct plan		 open_ended = { 0, 0, 0, 0 };
+	int64_t			 start, took;
+	int			 status;
+
+	o.idle_timeout = 6;
+	o.frame_timeout = 1;
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && rep.len == 0 && took >= 900 && took < 5000,
+	    "silent client: exit %d after %lld ms", status, (long long)took);
+
+	/* The clock runs from `started` (the accept), not from our start. */
+	o.frame_timeout = 5;
+	o.started = util_now_ms() - 10000;
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && took < 4000,
+	    "silent client, accepted 10 s ago: closed after %lld ms",
+	    (long long)took);
+	o.frame_timeout = 1;
+	o.started = 0;
+
+	buf_frame(&b, "first", 5);
+	start = util_now_ms();
+	status = run(&o, &b, &open_ended, &rep);
+	took = util_now_ms() - start;
+	CHECK(status == 1 && rep.len == b.len && took >= 5900,
+	    "after a frame: exit %d after %lld ms, %zu bytes", status,
+	    (long long)took, rep.len);
+	free(b.data);
+	free(rep.data);
+}
+
 int
 main(void)
 {
@@ -502,9 +578,11 @@ main(void)
 	test_pipelined();
 	test_splits();
 	test_big();
+	test_growth();
 	test_refusals();
 	test_pipes();
 	test_handler();
 	test_timeouts();
+	test_first_frame();
 	return check_exit("conn_test");
 }
