@@ -6,13 +6,16 @@
  */
 #include "config.h"
 
-#ifdef HAVE_ACCEPT4
-/* accept4(2): the client's socket is born close-on-exec, non-blocking. */
+/*
+ * accept4(2): the client's socket is born close-on-exec, non-blocking.
+ * ppoll(2), which configure insists on.  glibc declares both only with
+ * _GNU_SOURCE.
+ */
+#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL)
 #define _GNU_SOURCE
 #endif
 
 #include <sys/types.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +69,8 @@ struct loop {
 	struct listen_stats		 reported;
 	int64_t				 reported_at;
 	int				 sources[2];	/* children's reports */
+	/* For ppoll(2): the report pipe, then one per listener. */
+	struct pollfd			*pfd;
 };
 
 /* A child's report of its source (listen_report_source). */
@@ -384,9 +390,18 @@ listen_loop(const struct listen_opts *o)
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
 	lp.children = calloc(o->max_children, sizeof(*lp.children));
-	if (lp.children == NULL || loop_sources_open(&lp) == -1) {
+	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
+	if (lp.children == NULL || lp.pfd == NULL ||
+	    loop_sources_open(&lp) == -1) {
 		free(lp.children);
+		free(lp.pfd);
 		return -1;
+	}
+	lp.pfd[0].fd = lp.sources[0];
+	lp.pfd[0].events = POLLIN;
+	for (i = 0; i < o->nlisteners; i++) {
+		lp.pfd[i + 1].fd = o->listeners[i].fd;
+		lp.pfd[i + 1].events = POLLIN;
 	}
 	for (;;) {
 		if (sig_got_chld) {
@@ -403,66 +418,60 @@ listen_loop(const struct listen_opts *o)
 		if (loop_wait(&lp, loop_report(&lp, 0)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
-			if (o->listeners[i].fd != -1)
+			if (lp.pfd[i + 1].revents != 0)
 				loop_accept(&lp, &o->listeners[i]);
 	}
 	loop_report(&lp, 1);
 	loop_stop(&lp);
 	loop_sources_close(&lp);
 	free(lp.children);
+	free(lp.pfd);
 	return 0;
 }
 
 /*
- * Waits in pselect(2), the only place the trapped signals are open.
- * Listeners are watched only below the child cap and outside a pause,
- * so a full house or a resource shortage never spins.  Returns the
- * number of ready listeners, 0 on a signal or time-out.  A report due
- * in due ms (-1: none) bounds the wait.
+ * Waits in ppoll(2), the only place the trapped signals are open; it
+ * takes descriptors of any number, as select(2) does not.  Listeners are
+ * watched only below the child cap and outside a pause, so a full house
+ * or a resource shortage never spins.  Returns the number of ready
+ * listeners (their revents say which), 0 on a signal or time-out.  A
+ * report due in due ms (-1: none) bounds the wait.
  */
 static int
 loop_wait(struct loop *lp, int due)
 {
 	const struct listen_opts	*o = lp->opts;
 	struct timespec			 ts, *tsp = NULL;
-	fd_set				 rfds;
-	int				 maxfd = -1, n, left;
-	size_t				 i;
+	nfds_t				 nfds = 1;
+	int				 n, ms;
 
-	FD_ZERO(&rfds);
-	left = util_remaining_ms(lp->paused_until);
-	if (lp->paused_until != 0 && left > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (long)(left % 1000) * 1000000;
-		tsp = &ts;
-	} else if (lp->nchildren < o->max_children) {
+	/* The report pipe (pfd[0]) is read even at the cap or in a pause. */
+	if ((ms = util_remaining_ms(lp->paused_until)) <= 0) {
+		/* Not paused (-1), or the pause is over (0). */
+		ms = -1;
 		lp->paused_until = 0;
-		for (i = 0; i < o->nlisteners; i++) {
-			FD_SET(o->listeners[i].fd, &rfds);
-			if (o->listeners[i].fd > maxfd)
-				maxfd = o->listeners[i].fd;
-		}
+		if (lp->nchildren < o->max_children)
+			nfds += o->nlisteners;
 	}
-	/* Reports of sources are read even at the cap or in a pause. */
-	if (lp->sources[0] != -1) {
-		FD_SET(lp->sources[0], &rfds);
-		if (lp->sources[0] > maxfd)
-			maxfd = lp->sources[0];
-	}
-	if (due >= 0 && (tsp == NULL || due < left)) {
-		ts.tv_sec = due / 1000;
-		ts.tv_nsec = (long)(due % 1000) * 1000000;
+	if (due >= 0 && (ms == -1 || due < ms))
+		ms = due;
+	if (ms >= 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	n = pselect(maxfd + 1, &rfds, NULL, NULL, tsp, &o->wait_mask);
-	if (n == -1 && errno != EINTR)
-		loop_pause(lp, "pselect", "", errno);
-	/* After EINTR or a time-out the set is not looked at. */
-	if (n > 0 && lp->sources[0] != -1 && FD_ISSET(lp->sources[0], &rfds)) {
+	n = ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
+	if (n == -1) {
+		/* After EINTR the revents are not looked at. */
+		if (errno != EINTR)
+			loop_pause(lp, "ppoll", "", errno);
+		return 0;
+	}
+	if (n > 0 && lp->pfd[0].revents != 0) {
 		loop_sources(lp);
 		n--;
 	}
-	return n > 0 ? n : 0;
+	return n;
 }
 
 /* Accepts clients from one listener until it has none or we are full. */
@@ -791,7 +800,7 @@ loop_stop(struct loop *lp)
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
-		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+		ppoll(NULL, 0, &ts, &o->wait_mask);
 	}
 }
 
@@ -947,7 +956,7 @@ loop_settle(struct loop *lp)
 	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000;
-		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+		ppoll(NULL, 0, &ts, &o->wait_mask);
 		sig_got_chld = 0;
 		loop_reap(lp);
 	}

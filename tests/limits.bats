@@ -194,3 +194,52 @@ PY
 	echo "parent RSS: $rss KiB before, $now KiB after" >&3
 	[ "$now" -le $((rss + 64)) ]
 }
+
+# fd_wrapper N: a sock64d that starts with N more descriptors open (from
+# 3 up, as a leaky supervisor leaves them) under a limit of 4096, so its
+# own sockets get numbers past FD_SETSIZE (1024).  Exec keeps the pid.
+# (Python: bash itself crashes on redirections that many.)
+fd_wrapper() {
+	cat >"$BATS_TEST_TMPDIR/many-fds.py" <<'PY'
+import os, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+for _ in range(int(sys.argv[1])):
+    os.set_inheritable(os.open("/dev/null", os.O_RDONLY), True)
+os.execv(sys.argv[2], sys.argv[2:])
+PY
+	printf '#!/bin/sh\nexec "%s" "%s" %d "%s" "$@"\n' "$PYTHON3" \
+	    "$BATS_TEST_TMPDIR/many-fds.py" "$1" "$SOCK64D" \
+	    >"$BATS_TEST_TMPDIR/many-fds"
+	chmod +x "$BATS_TEST_TMPDIR/many-fds"
+}
+
+# highest_socket_fd PID: the largest descriptor number that is a socket.
+highest_socket_fd() {
+	local fd max=-1
+	for fd in /proc/"$1"/fd/*; do
+		[[ "$(readlink "$fd")" == socket:* ]] || continue
+		fd=${fd##*/}
+		((fd > max)) && max=$fd
+	done
+	echo "$max"
+}
+
+@test "with 2000 inherited descriptors the parent idles, serves and stops on SIGTERM" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] ||
+	    skip "the hard descriptor limit ($hard) is below 4096"
+	fd_wrapper 2000
+	SOCK64D=$BATS_TEST_TMPDIR/many-fds daemon_start
+	# The listening socket is far past what an fd_set can hold.
+	[ "$(highest_socket_fd "$DAEMON_PID")" -gt 2000 ]
+	local before after
+	before=$(cpu_ticks "$DAEMON_PID")
+	sleep 2
+	after=$(cpu_ticks "$DAEMON_PID")
+	echo "parent CPU ticks over 2 s idle: $((after - before))" >&3
+	[ $((after - before)) -le 20 ]
+	run -0 client -t 10 "past FD_SETSIZE"
+	assert_output "past FD_SETSIZE"
+	daemon_stop_by TERM 10
+}
