@@ -59,6 +59,16 @@ struct child {
 	int				 verdict_fd;	/* source due; or -1 */
 };
 
+/* A client accepted and not yet handed to a child. */
+struct accepted {
+	const struct listener		*listener;
+	int				 fd;		/* -1: none */
+	int				 later;	/* counted by its child */
+	socklen_t			 addrlen;
+	struct sockaddr_storage		 addr;
+	struct addr_source		 source;	/* --max-per-source */
+};
+
 struct loop {
 	const struct listen_opts	*opts;
 	struct child			*children;
@@ -71,6 +81,8 @@ struct loop {
 	int				 sources[2];	/* children's reports */
 	/* For ppoll(2): the report pipe, then one per listener. */
 	struct pollfd			*pfd;
+	/* A client whose fork failed: it is served before anyone else. */
+	struct accepted			 pending;
 };
 
 /* A child's report of its source (listen_report_source). */
@@ -97,15 +109,16 @@ static int	loop_over_source(struct loop *, const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
 		    struct addr_source *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
-static int	loop_spawn(struct loop *, const struct listener *, int,
-		    const struct sockaddr_storage *, socklen_t,
-		    const struct addr_source *, int);
+static int	loop_spawn(struct loop *, const struct accepted *);
+static void	loop_retry(struct loop *);
+static void	loop_pending_close(struct loop *);
 static void	loop_child(const struct loop *, const struct listener *,
 		    int, const struct sockaddr_storage *, socklen_t, int)
 		    __attribute__((noreturn));
 static void	loop_reap(struct loop *);
 static struct child	*loop_find(struct loop *, pid_t);
-static void	loop_child_name(const struct child *, char *, size_t);
+static void	loop_peer_name(const struct listener *,
+		    const struct sockaddr_storage *, socklen_t, char *, size_t);
 static void	loop_stop(struct loop *);
 static void	loop_settle(struct loop *);
 static int	loop_sources_open(struct loop *);
@@ -389,6 +402,7 @@ listen_loop(const struct listen_opts *o)
 
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
+	lp.pending.fd = -1;
 	lp.children = calloc(o->max_children, sizeof(*lp.children));
 	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
 	if (lp.children == NULL || lp.pfd == NULL ||
@@ -408,6 +422,7 @@ listen_loop(const struct listen_opts *o)
 			sig_got_chld = 0;
 			loop_reap(&lp);
 		}
+		loop_retry(&lp);
 		if (sig_got_term)
 			break;
 		if (sig_got_hup) {
@@ -450,7 +465,9 @@ loop_wait(struct loop *lp, int due)
 		/* Not paused (-1), or the pause is over (0). */
 		ms = -1;
 		lp->paused_until = 0;
-		if (lp->nchildren < o->max_children)
+		if (lp->pending.fd != -1)
+			ms = 0;		/* its fork is due: loop_retry() */
+		else if (lp->nchildren < o->max_children)
 			nfds += o->nlisteners;
 	}
 	if (due >= 0 && (ms == -1 || due < ms))
@@ -474,56 +491,53 @@ loop_wait(struct loop *lp, int due)
 	return n;
 }
 
-/* Accepts clients from one listener until it has none or we are full. */
+/*
+ * Accepts clients from one listener until it has none, we are full, or
+ * a fork failed: then the rest wait in the backlog (see loop_retry).
+ */
 static void
 loop_accept(struct loop *lp, const struct listener *l)
 {
-	struct sockaddr_storage	 ss;
-	struct addr_source	 src;
-	socklen_t		 len;
-	int			 fd, later;
+	const struct listen_opts	*o = lp->opts;
+	struct accepted			 a;
 
-	memset(&src, 0, sizeof(src));
-	while (lp->nchildren < lp->opts->max_children) {
-		len = sizeof(ss);
+	a.listener = l;
+	while (lp->pending.fd == -1 && lp->nchildren < o->max_children) {
+		a.addrlen = sizeof(a.addr);
 #ifdef HAVE_ACCEPT4
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		a.fd = accept4(l->fd, (struct sockaddr *)&a.addr, &a.addrlen,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
 #else
-		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+		a.fd = accept(l->fd, (struct sockaddr *)&a.addr, &a.addrlen);
 #endif
-		/* Counted once the child knows the source (PROXY). */
-		later = fd != -1 && lp->sources[1] != -1 &&
-		    lp->opts->later_source((struct sockaddr *)&ss, len,
-		    l->is_unix, lp->opts->later_arg);
-		if (later)
-			memset(&src, 0, sizeof(src));
-		else if (fd != -1 && lp->opts->max_per_source > 0 &&
-		    loop_over_source(lp, l, fd, &ss, len, &src)) {
-			close(fd);
-			continue;
-		}
-		if (fd != -1) {
-			/* After a failed fork, leave the rest in the backlog. */
-			if (loop_spawn(lp, l, fd, &ss, len, &src, later) == -1)
-				return;
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
+		if (a.fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
+			case EWOULDBLOCK:
 #endif
-			return;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			continue;
-		default:
-			/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unknown. */
-			loop_pause(lp, "accept on ", l->name, errno);
-			return;
+				return;
+			default:
+				/* EMFILE, ENFILE, ENOBUFS, ENOMEM... */
+				loop_pause(lp, "accept on ", l->name, errno);
+				return;
+			}
 		}
+		memset(&a.source, 0, sizeof(a.source));
+		/* Counted once the child knows the source (PROXY). */
+		a.later = lp->sources[1] != -1 && o->later_source(
+		    (struct sockaddr *)&a.addr, a.addrlen, l->is_unix,
+		    o->later_arg);
+		if (!a.later && o->max_per_source > 0 && loop_over_source(lp,
+		    l, a.fd, &a.addr, a.addrlen, &a.source)) {
+			close(a.fd);
+			continue;
+		}
+		loop_spawn(lp, &a);
 	}
 }
 
@@ -584,49 +598,88 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 }
 
 /*
- * Forks a child for the accepted fd.  Returns -1 if fork failed: that
- * client is closed and accepting pauses, so the backlog waits.
+ * Forks a child for the accepted client.  If that fails (fork, or the
+ * pipe for a later verdict), the client is not closed: it becomes
+ * lp->pending, accepting pauses, and loop_retry() forks for it before
+ * anyone else is accepted.  Returns 0, or -1 for a client left pending.
  */
 static int
-loop_spawn(struct loop *lp, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len,
-    const struct addr_source *src, int later)
+loop_spawn(struct loop *lp, const struct accepted *a)
 {
 	struct child	*ch;
 	pid_t		 pid;
 	int		 vp[2] = { -1, -1 };
 
-	if (later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
+	if (a->later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
 	    util_set_cloexec(vp[1]) == -1)) {
 		loop_pause(lp, "pipe", "", errno);
 		pid = -1;
 	} else if ((pid = fork()) == -1)
 		loop_pause(lp, "fork", "", errno);
 	if (pid == -1) {
-		close(fd);
 		if (vp[0] != -1) {
 			close(vp[0]);
 			close(vp[1]);
 		}
+		lp->pending = *a;
 		return -1;
 	}
 	if (pid == 0) {
 		if (vp[1] != -1)
 			close(vp[1]);
-		loop_child(lp, l, fd, ss, len, vp[0]);
+		loop_child(lp, a->listener, a->fd, &a->addr, a->addrlen,
+		    vp[0]);
 	}
 	if (vp[0] != -1)
 		close(vp[0]);
 	ch = &lp->children[lp->nchildren++];
 	ch->verdict_fd = vp[1];
 	ch->pid = pid;
-	ch->listener = l;
-	ch->addrlen = len;
-	memcpy(&ch->addr, ss, len);
-	ch->source = *src;
+	ch->listener = a->listener;
+	ch->addrlen = a->addrlen;
+	memcpy(&ch->addr, &a->addr, a->addrlen);
+	ch->source = a->source;
 	lp->served++;
-	close(fd);
+	close(a->fd);
 	return 0;
+}
+
+/*
+ * The client whose fork failed goes first: once the pause is over, or a
+ * child has exited (which ends it), its fork is tried again, before any
+ * other client is accepted.  Clients wait meanwhile; none is dropped.
+ */
+static void
+loop_retry(struct loop *lp)
+{
+	struct accepted	 a;
+
+	if (lp->pending.fd == -1 || util_remaining_ms(lp->paused_until) > 0)
+		return;
+	a = lp->pending;
+	lp->pending.fd = -1;
+	loop_spawn(lp, &a);
+}
+
+/*
+ * At shutdown, a client whose fork still fails will not be served.  It
+ * is closed as the clients still in the listen backlog are when the
+ * listening sockets close: close(2), so it sees end of input, or a reset
+ * if it had sent bytes we never read.  A line says so.
+ */
+static void
+loop_pending_close(struct loop *lp)
+{
+	struct accepted	*a = &lp->pending;
+	char		 peer[ADDR_NAME_MAX];
+
+	if (a->fd == -1)
+		return;
+	loop_peer_name(a->listener, &a->addr, a->addrlen, peer, sizeof(peer));
+	log_warnx("%s: closed unserved: no child could be forked for it "
+	    "before shutdown", peer);
+	close(a->fd);
+	a->fd = -1;
 }
 
 /*
@@ -721,12 +774,14 @@ loop_reap(struct loop *lp)
 		if ((ch = loop_find(lp, pid)) == NULL)
 			continue;
 		if (WIFSIGNALED(status)) {
-			loop_child_name(ch, peer, sizeof(peer));
+			loop_peer_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
 			log_warnx("%s: child %ld killed by signal %d", peer,
 			    (long)pid, WTERMSIG(status));
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
 		    log_get_level() >= LOG_LEVEL_DEBUG) {
-			loop_child_name(ch, peer, sizeof(peer));
+			loop_peer_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
 			log_debug("%s: child %ld exited with status %d", peer,
 			    (long)pid, WEXITSTATUS(status));
 		}
@@ -747,14 +802,15 @@ loop_find(struct loop *lp, pid_t pid)
 	return NULL;
 }
 
+/* A client as log lines name it: its address, or the unix socket. */
 static void
-loop_child_name(const struct child *ch, char *buf, size_t size)
+loop_peer_name(const struct listener *l, const struct sockaddr_storage *ss,
+    socklen_t len, char *buf, size_t size)
 {
-	if (ch->listener->is_unix)
-		snprintf(buf, size, "%s", ch->listener->name);
+	if (l->is_unix)
+		snprintf(buf, size, "%s", l->name);
 	else
-		addr_format((const struct sockaddr *)&ch->addr, ch->addrlen,
-		    buf, size);
+		addr_format((const struct sockaddr *)ss, len, buf, size);
 }
 
 /*
@@ -773,6 +829,7 @@ loop_stop(struct loop *lp)
 
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
+	loop_pending_close(lp);
 	/* A child still waiting for its verdict stops at end of file. */
 	loop_sources_close(lp);
 	loop_settle(lp);
