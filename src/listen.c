@@ -38,6 +38,7 @@
 #include "listen.h"
 #include "log.h"
 #include "peer.h"
+#include "refusal.h"
 #include "sig.h"
 #include "util.h"
 
@@ -83,6 +84,7 @@ struct loop {
 	struct pollfd			*pfd;
 	/* A client whose fork failed: it is served before anyone else. */
 	struct accepted			 pending;
+	struct refusal_log		 refused;	/* --max-per-source */
 };
 
 /* A child's report of its source (listen_report_source). */
@@ -103,6 +105,7 @@ static int	listen_open_unix(const struct addr *, int, struct listener *,
 static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *, int);
+static int	loop_due(struct loop *);
 static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static int	loop_over_source(struct loop *, const struct listener *, int,
@@ -430,7 +433,7 @@ listen_loop(const struct listen_opts *o)
 			log_info("SIGHUP ignored: there is no configuration "
 			    "to reload");
 		}
-		if (loop_wait(&lp, loop_report(&lp, 0)) <= 0)
+		if (loop_wait(&lp, loop_due(&lp)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
 			if (lp.pfd[i + 1].revents != 0)
@@ -449,8 +452,8 @@ listen_loop(const struct listen_opts *o)
  * takes descriptors of any number, as select(2) does not.  Listeners are
  * watched only below the child cap and outside a pause, so a full house
  * or a resource shortage never spins.  Returns the number of ready
- * listeners (their revents say which), 0 on a signal or time-out.  A
- * report due in due ms (-1: none) bounds the wait.
+ * listeners (their revents say which), 0 on a signal or time-out.  Work
+ * due in due ms (-1: none) bounds the wait.
  */
 static int
 loop_wait(struct loop *lp, int due)
@@ -489,6 +492,23 @@ loop_wait(struct loop *lp, int due)
 		n--;
 	}
 	return n;
+}
+
+/*
+ * The ms until the loop has something to do besides accepting: a report
+ * held back, or refusals to sum up in the log.  -1 for nothing.
+ */
+static int
+loop_due(struct loop *lp)
+{
+	int	 report, refused = -1;
+
+	report = loop_report(lp, 0);
+	if (lp->refused.active > 0)
+		refused = refusal_flush(&lp->refused, util_now_ms(), 0);
+	if (report == -1 || (refused != -1 && refused < report))
+		return refused;
+	return report;
 }
 
 /*
@@ -542,8 +562,8 @@ loop_accept(struct loop *lp, const struct listener *l)
 }
 
 /*
- * --max-per-source: true (after logging it) when the client's source
- * already has that many connections.  The source is its IP address, or
+ * --max-per-source: true (after noting it for the log) when the client's
+ * source already has that many connections.  The source is its IP address, or
  * for a unix socket its uid; *src receives it.  The count is taken over
  * the live children, so it is exact whichever way they ended.
  */
@@ -573,9 +593,7 @@ loop_over_source(struct loop *lp, const struct listener *l, int fd,
 			n++;
 	if (n < lp->opts->max_per_source)
 		return 0;
-	log_warnx("%s: refused on %s: %zu connections from this %s already "
-	    "(--max-per-source)", peer, l->name, n,
-	    l->is_unix ? "user" : "address");
+	refusal_note(&lp->refused, src, peer, l->name, n, util_now_ms());
 	return 1;
 }
 
@@ -830,6 +848,8 @@ loop_stop(struct loop *lp)
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
 	loop_pending_close(lp);
+	/* Nobody is refused any more: what was counted is logged now. */
+	refusal_flush(&lp->refused, util_now_ms(), 1);
 	/* A child still waiting for its verdict stops at end of file. */
 	loop_sources_close(lp);
 	loop_settle(lp);
@@ -928,9 +948,8 @@ loop_sources(struct loop *lp)
 		if (v == 'y')
 			ch->source = sn.source;
 		else
-			log_warnx("%s: refused on %s: %zu connections from "
-			    "this address already (--max-per-source)",
-			    sn.name, ch->listener->name, n);
+			refusal_note(&lp->refused, &sn.source, sn.name,
+			    ch->listener->name, n, util_now_ms());
 		if (write(ch->verdict_fd, &v, 1) == -1)
 			log_warn("verdict for child %ld", (long)sn.pid);
 		close(ch->verdict_fd);

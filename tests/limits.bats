@@ -243,3 +243,39 @@ highest_socket_fd() {
 	assert_output "past FD_SETSIZE"
 	daemon_stop_by TERM 10
 }
+
+# refused_summed LOG: the connections the summary lines of LOG count.
+refused_summed() {
+	awk '/: refused [0-9]+ more connections in the last [0-9]+ s \(--max-per-source\)/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "refused") { n += $(i + 1); break }
+	} END { print n + 0 }' "$1"
+}
+
+@test "--max-per-source: a source's first refusal is logged at once, the next ones summed up in one line" {
+	daemon_start --max-per-source 1
+	hold_client "$DAEMON_PORT"
+	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 1 ]'
+	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
+import socket, sys, time
+port, deadline = int(sys.argv[1]), time.monotonic() + 30
+for i in range(50):
+    assert time.monotonic() < deadline, "too slow: %d done" % i
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        assert s.recv(1) == b"", "served over the limit"
+    except ConnectionResetError:
+        pass
+    s.close()
+print("50 refused")
+PY
+	assert_output "50 refused"
+	# Each was refused (and closed) by now; one line says so at once.
+	run -0 grep -c "refused on 127.0.0.1:$DAEMON_PORT: 1 connections from this address already (--max-per-source)" "$DAEMON_LOG"
+	assert_output 1
+	# The other 49 are summed up when the 10 s interval ends.
+	wait_until 25 eval '[ "$(refused_summed "$DAEMON_LOG")" -ge 49 ]'
+	assert_equal "$(refused_summed "$DAEMON_LOG")" 49
+	run -0 grep -c "refused" "$DAEMON_LOG"
+	[ "$output" -le 3 ]
+}
