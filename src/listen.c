@@ -741,6 +741,8 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 	size_t				 i;
 	int				 on = 1;
 
+	/* One client's child may wait for the log: see log_blocking(). */
+	log_blocking();
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
 	peer.report_fd = peer.verdict_fd = -1;
