@@ -6,13 +6,16 @@
  */
 #include "config.h"
 
-#ifdef HAVE_ACCEPT4
-/* accept4(2): the client's socket is born close-on-exec, non-blocking. */
+/*
+ * accept4(2): the client's socket is born close-on-exec, non-blocking.
+ * ppoll(2), which configure insists on.  glibc declares both only with
+ * _GNU_SOURCE.
+ */
+#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL)
 #define _GNU_SOURCE
 #endif
 
 #include <sys/types.h>
-#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include "listen.h"
 #include "log.h"
 #include "peer.h"
+#include "refusal.h"
 #include "sig.h"
 #include "util.h"
 
@@ -55,6 +60,16 @@ struct child {
 	int				 verdict_fd;	/* source due; or -1 */
 };
 
+/* A client accepted and not yet handed to a child. */
+struct accepted {
+	const struct listener		*listener;
+	int				 fd;		/* -1: none */
+	int				 later;	/* counted by its child */
+	socklen_t			 addrlen;
+	struct sockaddr_storage		 addr;
+	struct addr_source		 source;	/* --max-per-source */
+};
+
 struct loop {
 	const struct listen_opts	*opts;
 	struct child			*children;
@@ -65,6 +80,11 @@ struct loop {
 	struct listen_stats		 reported;
 	int64_t				 reported_at;
 	int				 sources[2];	/* children's reports */
+	/* For ppoll(2): the report pipe, then one per listener. */
+	struct pollfd			*pfd;
+	/* A client whose fork failed: it is served before anyone else. */
+	struct accepted			 pending;
+	struct refusal_log		 refused;	/* --max-per-source */
 };
 
 /* A child's report of its source (listen_report_source). */
@@ -88,21 +108,23 @@ static int	listen_open_unix(const struct addr *,
 static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
 static int	loop_wait(struct loop *, int);
+static int	loop_due(struct loop *);
 static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static int	loop_over_source(struct loop *, const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
 		    struct addr_source *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
-static int	loop_spawn(struct loop *, const struct listener *, int,
-		    const struct sockaddr_storage *, socklen_t,
-		    const struct addr_source *, int);
+static int	loop_spawn(struct loop *, const struct accepted *);
+static void	loop_retry(struct loop *);
+static void	loop_pending_close(struct loop *);
 static void	loop_child(const struct loop *, const struct listener *,
 		    int, const struct sockaddr_storage *, socklen_t, int)
 		    __attribute__((noreturn));
 static void	loop_reap(struct loop *);
 static struct child	*loop_find(struct loop *, pid_t);
-static void	loop_child_name(const struct child *, char *, size_t);
+static void	loop_peer_name(const struct listener *,
+		    const struct sockaddr_storage *, socklen_t, char *, size_t);
 static void	loop_stop(struct loop *);
 static void	loop_settle(struct loop *);
 static int	loop_sources_open(struct loop *);
@@ -434,16 +456,27 @@ listen_loop(const struct listen_opts *o)
 
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
+	lp.pending.fd = -1;
 	lp.children = calloc(o->max_children, sizeof(*lp.children));
-	if (lp.children == NULL || loop_sources_open(&lp) == -1) {
+	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
+	if (lp.children == NULL || lp.pfd == NULL ||
+	    loop_sources_open(&lp) == -1) {
 		free(lp.children);
+		free(lp.pfd);
 		return -1;
+	}
+	lp.pfd[0].fd = lp.sources[0];
+	lp.pfd[0].events = POLLIN;
+	for (i = 0; i < o->nlisteners; i++) {
+		lp.pfd[i + 1].fd = o->listeners[i].fd;
+		lp.pfd[i + 1].events = POLLIN;
 	}
 	for (;;) {
 		if (sig_got_chld) {
 			sig_got_chld = 0;
 			loop_reap(&lp);
 		}
+		loop_retry(&lp);
 		if (sig_got_term)
 			break;
 		if (sig_got_hup) {
@@ -451,127 +484,137 @@ listen_loop(const struct listen_opts *o)
 			log_info("SIGHUP ignored: there is no configuration "
 			    "to reload");
 		}
-		if (loop_wait(&lp, loop_report(&lp, 0)) <= 0)
+		if (loop_wait(&lp, loop_due(&lp)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
-			if (o->listeners[i].fd != -1)
+			if (lp.pfd[i + 1].revents != 0)
 				loop_accept(&lp, &o->listeners[i]);
 	}
 	loop_report(&lp, 1);
 	loop_stop(&lp);
 	loop_sources_close(&lp);
 	free(lp.children);
+	free(lp.pfd);
 	return 0;
 }
 
 /*
- * Waits in pselect(2), the only place the trapped signals are open.
- * Listeners are watched only below the child cap and outside a pause,
- * so a full house or a resource shortage never spins.  Returns the
- * number of ready listeners, 0 on a signal or time-out.  A report due
- * in due ms (-1: none) bounds the wait.
+ * Waits in ppoll(2), the only place the trapped signals are open; it
+ * takes descriptors of any number, as select(2) does not.  Listeners are
+ * watched only below the child cap and outside a pause, so a full house
+ * or a resource shortage never spins.  Returns the number of ready
+ * listeners (their revents say which), 0 on a signal or time-out.  Work
+ * due in due ms (-1: none) bounds the wait.
  */
 static int
 loop_wait(struct loop *lp, int due)
 {
 	const struct listen_opts	*o = lp->opts;
 	struct timespec			 ts, *tsp = NULL;
-	fd_set				 rfds;
-	int				 maxfd = -1, n, left;
-	size_t				 i;
+	nfds_t				 nfds = 1;
+	int				 n, ms;
 
-	FD_ZERO(&rfds);
-	left = util_remaining_ms(lp->paused_until);
-	if (lp->paused_until != 0 && left > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (long)(left % 1000) * 1000000;
-		tsp = &ts;
-	} else if (lp->nchildren < o->max_children) {
+	/* The report pipe (pfd[0]) is read even at the cap or in a pause. */
+	if ((ms = util_remaining_ms(lp->paused_until)) <= 0) {
+		/* Not paused (-1), or the pause is over (0). */
+		ms = -1;
 		lp->paused_until = 0;
-		for (i = 0; i < o->nlisteners; i++) {
-			FD_SET(o->listeners[i].fd, &rfds);
-			if (o->listeners[i].fd > maxfd)
-				maxfd = o->listeners[i].fd;
-		}
+		if (lp->pending.fd != -1)
+			ms = 0;		/* its fork is due: loop_retry() */
+		else if (lp->nchildren < o->max_children)
+			nfds += o->nlisteners;
 	}
-	/* Reports of sources are read even at the cap or in a pause. */
-	if (lp->sources[0] != -1) {
-		FD_SET(lp->sources[0], &rfds);
-		if (lp->sources[0] > maxfd)
-			maxfd = lp->sources[0];
-	}
-	if (due >= 0 && (tsp == NULL || due < left)) {
-		ts.tv_sec = due / 1000;
-		ts.tv_nsec = (long)(due % 1000) * 1000000;
+	if (due >= 0 && (ms == -1 || due < ms))
+		ms = due;
+	if (ms >= 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	n = pselect(maxfd + 1, &rfds, NULL, NULL, tsp, &o->wait_mask);
-	if (n == -1 && errno != EINTR)
-		loop_pause(lp, "pselect", "", errno);
-	/* After EINTR or a time-out the set is not looked at. */
-	if (n > 0 && lp->sources[0] != -1 && FD_ISSET(lp->sources[0], &rfds)) {
+	n = ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
+	if (n == -1) {
+		/* After EINTR the revents are not looked at. */
+		if (errno != EINTR)
+			loop_pause(lp, "ppoll", "", errno);
+		return 0;
+	}
+	if (n > 0 && lp->pfd[0].revents != 0) {
 		loop_sources(lp);
 		n--;
 	}
-	return n > 0 ? n : 0;
+	return n;
 }
 
-/* Accepts clients from one listener until it has none or we are full. */
+/*
+ * The ms until the loop has something to do besides accepting: a report
+ * held back, or refusals to sum up in the log.  -1 for nothing.
+ */
+static int
+loop_due(struct loop *lp)
+{
+	int	 report, refused = -1;
+
+	report = loop_report(lp, 0);
+	if (lp->refused.active > 0)
+		refused = refusal_flush(&lp->refused, util_now_ms(), 0);
+	if (report == -1 || (refused != -1 && refused < report))
+		return refused;
+	return report;
+}
+
+/*
+ * Accepts clients from one listener until it has none, we are full, or
+ * a fork failed: then the rest wait in the backlog (see loop_retry).
+ */
 static void
 loop_accept(struct loop *lp, const struct listener *l)
 {
-	struct sockaddr_storage	 ss;
-	struct addr_source	 src;
-	socklen_t		 len;
-	int			 fd, later;
+	const struct listen_opts	*o = lp->opts;
+	struct accepted			 a;
 
-	memset(&src, 0, sizeof(src));
-	while (lp->nchildren < lp->opts->max_children) {
-		len = sizeof(ss);
+	a.listener = l;
+	while (lp->pending.fd == -1 && lp->nchildren < o->max_children) {
+		a.addrlen = sizeof(a.addr);
 #ifdef HAVE_ACCEPT4
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		a.fd = accept4(l->fd, (struct sockaddr *)&a.addr, &a.addrlen,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
 #else
-		fd = accept(l->fd, (struct sockaddr *)&ss, &len);
+		a.fd = accept(l->fd, (struct sockaddr *)&a.addr, &a.addrlen);
 #endif
-		/* Counted once the child knows the source (PROXY). */
-		later = fd != -1 && lp->sources[1] != -1 &&
-		    lp->opts->later_source((struct sockaddr *)&ss, len,
-		    l->is_unix, lp->opts->later_arg);
-		if (later)
-			memset(&src, 0, sizeof(src));
-		else if (fd != -1 && lp->opts->max_per_source > 0 &&
-		    loop_over_source(lp, l, fd, &ss, len, &src)) {
-			close(fd);
-			continue;
-		}
-		if (fd != -1) {
-			/* After a failed fork, leave the rest in the backlog. */
-			if (loop_spawn(lp, l, fd, &ss, len, &src, later) == -1)
-				return;
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
+		if (a.fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
+			case EWOULDBLOCK:
 #endif
-			return;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			continue;
-		default:
-			/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unknown. */
-			loop_pause(lp, "accept on ", l->name, errno);
-			return;
+				return;
+			default:
+				/* EMFILE, ENFILE, ENOBUFS, ENOMEM... */
+				loop_pause(lp, "accept on ", l->name, errno);
+				return;
+			}
 		}
+		memset(&a.source, 0, sizeof(a.source));
+		/* Counted once the child knows the source (PROXY). */
+		a.later = lp->sources[1] != -1 && o->later_source(
+		    (struct sockaddr *)&a.addr, a.addrlen, l->is_unix,
+		    o->later_arg);
+		if (!a.later && o->max_per_source > 0 && loop_over_source(lp,
+		    l, a.fd, &a.addr, a.addrlen, &a.source)) {
+			close(a.fd);
+			continue;
+		}
+		loop_spawn(lp, &a);
 	}
 }
 
 /*
- * --max-per-source: true (after logging it) when the client's source
- * already has that many connections.  The source is its IP address, or
+ * --max-per-source: true (after noting it for the log) when the client's
+ * source already has that many connections.  The source is its IP address, or
  * for a unix socket its uid; *src receives it.  The count is taken over
  * the live children, so it is exact whichever way they ended.
  */
@@ -601,9 +644,7 @@ loop_over_source(struct loop *lp, const struct listener *l, int fd,
 			n++;
 	if (n < lp->opts->max_per_source)
 		return 0;
-	log_warnx("%s: refused on %s: %zu connections from this %s already "
-	    "(--max-per-source)", peer, l->name, n,
-	    l->is_unix ? "user" : "address");
+	refusal_note(&lp->refused, src, peer, l->name, n, util_now_ms());
 	return 1;
 }
 
@@ -626,49 +667,88 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 }
 
 /*
- * Forks a child for the accepted fd.  Returns -1 if fork failed: that
- * client is closed and accepting pauses, so the backlog waits.
+ * Forks a child for the accepted client.  If that fails (fork, or the
+ * pipe for a later verdict), the client is not closed: it becomes
+ * lp->pending, accepting pauses, and loop_retry() forks for it before
+ * anyone else is accepted.  Returns 0, or -1 for a client left pending.
  */
 static int
-loop_spawn(struct loop *lp, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len,
-    const struct addr_source *src, int later)
+loop_spawn(struct loop *lp, const struct accepted *a)
 {
 	struct child	*ch;
 	pid_t		 pid;
 	int		 vp[2] = { -1, -1 };
 
-	if (later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
+	if (a->later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
 	    util_set_cloexec(vp[1]) == -1)) {
 		loop_pause(lp, "pipe", "", errno);
 		pid = -1;
 	} else if ((pid = fork()) == -1)
 		loop_pause(lp, "fork", "", errno);
 	if (pid == -1) {
-		close(fd);
 		if (vp[0] != -1) {
 			close(vp[0]);
 			close(vp[1]);
 		}
+		lp->pending = *a;
 		return -1;
 	}
 	if (pid == 0) {
 		if (vp[1] != -1)
 			close(vp[1]);
-		loop_child(lp, l, fd, ss, len, vp[0]);
+		loop_child(lp, a->listener, a->fd, &a->addr, a->addrlen,
+		    vp[0]);
 	}
 	if (vp[0] != -1)
 		close(vp[0]);
 	ch = &lp->children[lp->nchildren++];
 	ch->verdict_fd = vp[1];
 	ch->pid = pid;
-	ch->listener = l;
-	ch->addrlen = len;
-	memcpy(&ch->addr, ss, len);
-	ch->source = *src;
+	ch->listener = a->listener;
+	ch->addrlen = a->addrlen;
+	memcpy(&ch->addr, &a->addr, a->addrlen);
+	ch->source = a->source;
 	lp->served++;
-	close(fd);
+	close(a->fd);
 	return 0;
+}
+
+/*
+ * The client whose fork failed goes first: once the pause is over, or a
+ * child has exited (which ends it), its fork is tried again, before any
+ * other client is accepted.  Clients wait meanwhile; none is dropped.
+ */
+static void
+loop_retry(struct loop *lp)
+{
+	struct accepted	 a;
+
+	if (lp->pending.fd == -1 || util_remaining_ms(lp->paused_until) > 0)
+		return;
+	a = lp->pending;
+	lp->pending.fd = -1;
+	loop_spawn(lp, &a);
+}
+
+/*
+ * At shutdown, a client whose fork still fails will not be served.  It
+ * is closed as the clients still in the listen backlog are when the
+ * listening sockets close: close(2), so it sees end of input, or a reset
+ * if it had sent bytes we never read.  A line says so.
+ */
+static void
+loop_pending_close(struct loop *lp)
+{
+	struct accepted	*a = &lp->pending;
+	char		 peer[ADDR_NAME_MAX];
+
+	if (a->fd == -1)
+		return;
+	loop_peer_name(a->listener, &a->addr, a->addrlen, peer, sizeof(peer));
+	log_warnx("%s: closed unserved: no child could be forked for it "
+	    "before shutdown", peer);
+	close(a->fd);
+	a->fd = -1;
 }
 
 /*
@@ -712,6 +792,8 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 	size_t				 i;
 	int				 on = 1;
 
+	/* One client's child may wait for the log: see log_blocking(). */
+	log_blocking();
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
 	peer.report_fd = peer.verdict_fd = -1;
@@ -763,12 +845,14 @@ loop_reap(struct loop *lp)
 		if ((ch = loop_find(lp, pid)) == NULL)
 			continue;
 		if (WIFSIGNALED(status)) {
-			loop_child_name(ch, peer, sizeof(peer));
+			loop_peer_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
 			log_warnx("%s: child %ld killed by signal %d", peer,
 			    (long)pid, WTERMSIG(status));
 		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
 		    log_get_level() >= LOG_LEVEL_DEBUG) {
-			loop_child_name(ch, peer, sizeof(peer));
+			loop_peer_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
 			log_debug("%s: child %ld exited with status %d", peer,
 			    (long)pid, WEXITSTATUS(status));
 		}
@@ -789,14 +873,15 @@ loop_find(struct loop *lp, pid_t pid)
 	return NULL;
 }
 
+/* A client as log lines name it: its address, or the unix socket. */
 static void
-loop_child_name(const struct child *ch, char *buf, size_t size)
+loop_peer_name(const struct listener *l, const struct sockaddr_storage *ss,
+    socklen_t len, char *buf, size_t size)
 {
-	if (ch->listener->is_unix)
-		snprintf(buf, size, "%s", ch->listener->name);
+	if (l->is_unix)
+		snprintf(buf, size, "%s", l->name);
 	else
-		addr_format((const struct sockaddr *)&ch->addr, ch->addrlen,
-		    buf, size);
+		addr_format((const struct sockaddr *)ss, len, buf, size);
 }
 
 /*
@@ -815,6 +900,9 @@ loop_stop(struct loop *lp)
 
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
+	loop_pending_close(lp);
+	/* Nobody is refused any more: what was counted is logged now. */
+	refusal_flush(&lp->refused, util_now_ms(), 1);
 	/* A child still waiting for its verdict stops at end of file. */
 	loop_sources_close(lp);
 	loop_settle(lp);
@@ -842,7 +930,7 @@ loop_stop(struct loop *lp)
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
-		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+		ppoll(NULL, 0, &ts, &o->wait_mask);
 	}
 }
 
@@ -913,9 +1001,8 @@ loop_sources(struct loop *lp)
 		if (v == 'y')
 			ch->source = sn.source;
 		else
-			log_warnx("%s: refused on %s: %zu connections from "
-			    "this address already (--max-per-source)",
-			    sn.name, ch->listener->name, n);
+			refusal_note(&lp->refused, &sn.source, sn.name,
+			    ch->listener->name, n, util_now_ms());
 		if (write(ch->verdict_fd, &v, 1) == -1)
 			log_warn("verdict for child %ld", (long)sn.pid);
 		close(ch->verdict_fd);
@@ -998,7 +1085,7 @@ loop_settle(struct loop *lp)
 	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000;
-		pselect(0, NULL, NULL, NULL, &ts, &o->wait_mask);
+		ppoll(NULL, 0, &ts, &o->wait_mask);
 		sig_got_chld = 0;
 		loop_reap(lp);
 	}

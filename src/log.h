@@ -22,6 +22,8 @@ enum log_dest {
 void	log_init(const char *, int, enum log_dest);
 void	log_set_level(int);
 int	log_get_level(void);
+void	log_nonblocking(void);
+void	log_blocking(void);
 int	log_stderr_is_journal(void);
 void	log_warn(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));

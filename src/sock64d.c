@@ -643,6 +643,8 @@ run_standalone(const struct config *cf)
 
 	log_init("sock64d", log_level_from(cf),
 	    log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR);
+	/* The parent never waits for its log (before -u: see log.c). */
+	log_nonblocking();
 	if (systemd_notify_init(&notify, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
 	memset(&lo, 0, sizeof(lo));

@@ -302,3 +302,192 @@ PY
 	run -0 grep -c "frame timeout (no request in the first 2 s)" "$DAEMON_LOG"
 	assert_output 256
 }
+
+# fd_wrapper N: a sock64d that starts with N more descriptors open (from
+# 3 up, as a leaky supervisor leaves them) under a limit of 4096, so its
+# own sockets get numbers past FD_SETSIZE (1024).  Exec keeps the pid.
+# (Python: bash itself crashes on redirections that many.)
+fd_wrapper() {
+	cat >"$BATS_TEST_TMPDIR/many-fds.py" <<'PY'
+import os, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+for _ in range(int(sys.argv[1])):
+    os.set_inheritable(os.open("/dev/null", os.O_RDONLY), True)
+os.execv(sys.argv[2], sys.argv[2:])
+PY
+	printf '#!/bin/sh\nexec "%s" "%s" %d "%s" "$@"\n' "$PYTHON3" \
+	    "$BATS_TEST_TMPDIR/many-fds.py" "$1" "$SOCK64D" \
+	    >"$BATS_TEST_TMPDIR/many-fds"
+	chmod +x "$BATS_TEST_TMPDIR/many-fds"
+}
+
+# highest_socket_fd PID: the largest descriptor number that is a socket.
+highest_socket_fd() {
+	local fd max=-1
+	for fd in /proc/"$1"/fd/*; do
+		[[ "$(readlink "$fd")" == socket:* ]] || continue
+		fd=${fd##*/}
+		((fd > max)) && max=$fd
+	done
+	echo "$max"
+}
+
+@test "with 2000 inherited descriptors the parent idles, serves and stops on SIGTERM" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 4096 ] ||
+	    skip "the hard descriptor limit ($hard) is below 4096"
+	fd_wrapper 2000
+	SOCK64D=$BATS_TEST_TMPDIR/many-fds daemon_start
+	# The listening socket is far past what an fd_set can hold.
+	[ "$(highest_socket_fd "$DAEMON_PID")" -gt 2000 ]
+	local before after
+	before=$(cpu_ticks "$DAEMON_PID")
+	sleep 2
+	after=$(cpu_ticks "$DAEMON_PID")
+	echo "parent CPU ticks over 2 s idle: $((after - before))" >&3
+	[ $((after - before)) -le 20 ]
+	run -0 client -t 10 "past FD_SETSIZE"
+	assert_output "past FD_SETSIZE"
+	daemon_stop_by TERM 10
+}
+
+# refused_summed LOG: the connections the summary lines of LOG count.
+refused_summed() {
+	awk '/: refused [0-9]+ more connections in the last [0-9]+ s \(--max-per-source\)/ {
+		for (i = 1; i < NF; i++)
+			if ($i == "refused") { n += $(i + 1); break }
+	} END { print n + 0 }' "$1"
+}
+
+@test "--max-per-source: a source's first refusal is logged at once, the next ones summed up in one line" {
+	daemon_start --max-per-source 1
+	hold_client "$DAEMON_PORT"
+	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 1 ]'
+	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
+import socket, sys, time
+port, deadline = int(sys.argv[1]), time.monotonic() + 30
+for i in range(50):
+    assert time.monotonic() < deadline, "too slow: %d done" % i
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        assert s.recv(1) == b"", "served over the limit"
+    except ConnectionResetError:
+        pass
+    s.close()
+print("50 refused")
+PY
+	assert_output "50 refused"
+	# Each was refused (and closed) by now; one line says so at once.
+	run -0 grep -c "refused on 127.0.0.1:$DAEMON_PORT: 1 connections from this address already (--max-per-source)" "$DAEMON_LOG"
+	assert_output 1
+	# The other 49 are summed up when the 10 s interval ends.
+	wait_until 25 eval '[ "$(refused_summed "$DAEMON_LOG")" -ge 49 ]'
+	assert_equal "$(refused_summed "$DAEMON_LOG")" 49
+	run -0 grep -c "refused" "$DAEMON_LOG"
+	[ "$output" -le 3 ]
+}
+
+# fifo_fill FIFO: writes to FIFO until it takes not one byte more, as a
+# log reader that stopped reading leaves it.
+fifo_fill() {
+	"$PYTHON3" - "$1" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+for piece in (b"filler\n" * 512, b"f\n"):
+    try:
+        while True:
+            os.write(fd, piece)
+    except BlockingIOError:
+        pass
+PY
+}
+
+# fifo_drain FIFO: prints what FIFO holds now, but the filler.
+fifo_drain() {
+	"$PYTHON3" - "$1" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+data = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except BlockingIOError:
+        break
+    if not chunk:
+        break
+    data += chunk
+for line in data.decode(errors="replace").splitlines():
+    if line not in ("filler", "f"):
+        print(line)
+PY
+}
+
+# served_from SOURCE: a request from SOURCE (a 127.0.0.x) is answered
+# within 10 s.
+served_from() {
+	"$PYTHON3" - "$DAEMON_PORT" "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.settimeout(10)
+s.bind((sys.argv[2], 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+req = b"5".ljust(64) + b"hello"
+s.sendall(req)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+assert got == req, got
+PY
+}
+
+@test "a log nobody reads stops neither accepting nor SIGTERM, and dropped lines are counted" {
+	local fifo=$BATS_TEST_TMPDIR/stderr hold
+	mkfifo "$fifo"
+	# The test holds the FIFO open and never reads it, as a stalled
+	# log reader would; the daemon does not inherit that descriptor.
+	exec {hold}<>"$fifo"
+	printf '#!/bin/bash\nexec "%s" "$@" 2>"%s" %d<&-\n' "$SOCK64D" "$fifo" \
+	    "$hold" >"$BATS_TEST_TMPDIR/stalled"
+	chmod +x "$BATS_TEST_TMPDIR/stalled"
+	SOCK64D=$BATS_TEST_TMPDIR/stalled daemon_start --max-per-source 1
+	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" \
+	    --no-shutdown --timeout 30 </dev/null >/dev/null &
+	HELD_PIDS+=($!)
+	wait_until 5 eval '[ "$(daemon_children | wc -l)" -eq 1 ]'
+	fifo_fill "$fifo"
+	# 127.0.0.1 connects 1000 times over its limit: each refusal is a
+	# line the log cannot take.
+	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
+import socket, sys, time
+port, deadline, n = int(sys.argv[1]), time.monotonic() + 30, 0
+while n < 1000 and time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        break	# the backlog is full: nobody accepts
+    n += 1
+print(n)
+PY
+	assert_output 1000
+	# Another address is served at once, and SIGHUP's line costs nothing.
+	run -0 served_from 127.0.0.2
+	kill -HUP "$DAEMON_PID"
+	run -0 served_from 127.0.0.3
+	# Once the log takes lines again, the first says how many it lost.
+	fifo_drain "$fifo" >"$BATS_TEST_TMPDIR/read"
+	kill -HUP "$DAEMON_PID"
+	wait_until 10 eval 'fifo_drain "$fifo" >>"$BATS_TEST_TMPDIR/read";
+	    grep -q "SIGHUP ignored" "$BATS_TEST_TMPDIR/read"'
+	run -0 grep -A1 -E "warning: [0-9]+ log lines dropped: standard error did not take them" "$BATS_TEST_TMPDIR/read"
+	assert_line --index 1 --partial "info: SIGHUP ignored"
+	[ "$(sed -n 's/.*warning: \([0-9]*\) log lines dropped.*/\1/p' "$BATS_TEST_TMPDIR/read")" -ge 2 ]
+	# Full again: SIGTERM still stops it at once.
+	fifo_fill "$fifo"
+	daemon_stop_by TERM 5
+	exec {hold}<&-
+}
