@@ -182,7 +182,7 @@ conn_parse(struct conn *c)
 /*
  * Feeds buffered bytes to the header decoder.  Returns 1 once the header
  * is whole and acceptable, 0 when it needs more input, -1 when it is
- * malformed or over the limit (logged, per PROTOCOL.md's reasons).
+ * malformed or over the limit (logged, per sock64(7)'s reasons).
  */
 static int
 conn_header(struct conn *c)

@@ -75,6 +75,15 @@ proc_state() {
 	echo "${stat%% *}"
 }
 
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	set -- $stat
+	echo $(( ${12} + ${13} ))
+}
+
 # daemon_children: the pids of the daemon's children, one per line.
 daemon_children() {
 	local f

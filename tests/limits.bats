@@ -10,15 +10,6 @@ teardown() {
 	release_held
 }
 
-# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	stat=${stat##*) }
-	set -- $stat
-	echo $(( ${12} + ${13} ))
-}
-
 @test "--idle-timeout closes a connection that sends nothing" {
 	daemon_start -v --idle-timeout 1
 	local start=$SECONDS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The wire protocol of PROTOCOL.md, byte for byte, against a live daemon.
+# The wire protocol of sock64(7), byte for byte, against a live daemon.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -27,7 +27,7 @@ expect_refused() {
 	assert_output "Hello Server!"
 }
 
-@test "the Python client of PROTOCOL.md prints b'Hello Server!'" {
+@test "the Python client of sock64(7) prints b'Hello Server!'" {
 	# The snippet runs unchanged; only the port it dials is redirected.
 	run -0 "$PYTHON3" -c "
 import socket

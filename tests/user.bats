@@ -137,15 +137,6 @@ as_user() {
 	assert_output "$(frame hi)"
 }
 
-# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	stat=${stat##*) }
-	set -- $stat
-	echo $(( ${12} + ${13} ))
-}
-
 @test "fork failing drops no client: they wait, the parent pauses, and each is served once forks work" {
 	# Root ignores RLIMIT_NPROC; the user does not.  The daemon starts
 	# with a soft limit of one process, so after -u its fork() fails.

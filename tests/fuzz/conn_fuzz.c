@@ -3,7 +3,7 @@
  * whole byte stream (after a first byte that picks the size limit).  It
  * is served by conn_serve() with the echo handler from a pipe into a
  * temporary file, and the result is checked against a plain reading of
- * PROTOCOL.md: each acceptable frame before the first bad or incomplete
+ * sock64(7): each acceptable frame before the first bad or incomplete
  * one is answered, in order, with the canonical frame of its payload;
  * nothing else is written; the loop ends cleanly only when the input
  * ended at a frame boundary.  Leaks are the sanitizer's to find.

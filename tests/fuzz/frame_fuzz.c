@@ -2,7 +2,7 @@
  * libFuzzer target for the frame header decoder.  The first input byte
  * picks the limit, the second the piece size; the rest is fed to the
  * decoder whole and in pieces, and both verdicts are checked against a
- * plain reference reading of PROTOCOL.md's grammar.  Any disagreement,
+ * plain reference reading of sock64(7)'s grammar.  Any disagreement,
  * or a decoder that eats past the header, aborts.
  */
 #include "config.h"

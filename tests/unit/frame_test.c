@@ -1,5 +1,5 @@
 /*
- * Unit tests for the frame codec: every header form PROTOCOL.md accepts
+ * Unit tests for the frame codec: every header form sock64(7) accepts
  * or rejects, fed whole, split at every point and a byte at a time; the
  * decoder's stop at the end of the header; the encoder.
  */
