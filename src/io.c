@@ -225,17 +225,6 @@ io_writev_all(int fd, struct iovec *iov, int cnt, int64_t deadline,
 	return 0;
 }
 
-int
-io_write_all(int fd, const void *buf, size_t len, int64_t deadline,
-    int progress_ms)
-{
-	struct iovec	 iov;
-
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	return io_writev_all(fd, &iov, 1, deadline, progress_ms);
-}
-
 /*
  * Closing a socket with unread input makes TCP send a reset, and a reset
  * can destroy replies the peer has not read yet.  So after an error:

@@ -15,7 +15,6 @@
 ssize_t	io_read(int, void *, size_t, int64_t);
 int	io_read_full(int, void *, size_t, int64_t, size_t *);
 int	io_writev_all(int, struct iovec *, int, int64_t, int);
-int	io_write_all(int, const void *, size_t, int64_t, int);
 int	io_wait(int, short, int64_t);
 void	io_linger(int, int, int, size_t);
 void	io_finish(int, int, int64_t);

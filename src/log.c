@@ -61,12 +61,6 @@ log_init(const char *name, int level, enum log_dest dest)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void
-log_set_level(int level)
-{
-	log_level = level;
-}
-
 int
 log_get_level(void)
 {

@@ -20,7 +20,6 @@ enum log_dest {
 };
 
 void	log_init(const char *, int, enum log_dest);
-void	log_set_level(int);
 int	log_get_level(void);
 void	log_nonblocking(void);
 void	log_blocking(void);
