@@ -117,18 +117,13 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	} else if (sa->sa_family == AF_INET6 &&
 	    len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
+		const unsigned char	*ip;
+		int			 af = AF_INET6;
 
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    sizeof(host));
-			snprintf(buf, size, "%s:%u", host,
-			    ntohs(sin6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
-			    sizeof(host));
-			snprintf(buf, size, "[%s]:%u", host,
-			    ntohs(sin6->sin6_port));
-		}
+		ip = addr_unmap(&af, sin6->sin6_addr.s6_addr);
+		inet_ntop(af, ip, host, sizeof(host));
+		snprintf(buf, size, af == AF_INET ? "%s:%u" : "[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
 	} else if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const void *)sa;
 		size_t	 off = offsetof(struct sockaddr_un, sun_path);
@@ -167,17 +162,31 @@ addr_source(const struct sockaddr *sa, socklen_t len, struct addr_source *src)
 	if (sa->sa_family == AF_INET6 &&
 	    len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
+		const unsigned char	*ip;
 
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			src->family = AF_INET;
-			memcpy(src->bytes, &sin6->sin6_addr.s6_addr[12], 4);
-		} else {
-			src->family = AF_INET6;
-			memcpy(src->bytes, &sin6->sin6_addr, 16);
-		}
+		src->family = AF_INET6;
+		ip = addr_unmap(&src->family, sin6->sin6_addr.s6_addr);
+		memcpy(src->bytes, ip, src->family == AF_INET ? 4 : 16);
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 client it
+ * maps, whichever listener it reached: with *family AF_INET6 and such
+ * an address in bytes (16 of them), *family becomes AF_INET and the
+ * IPv4 address's 4 bytes are returned.  Anything else comes back as it
+ * was given.
+ */
+const unsigned char *
+addr_unmap(int *family, const unsigned char *bytes)
+{
+	if (*family != AF_INET6 ||
+	    !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)bytes))
+		return bytes;
+	*family = AF_INET;
+	return bytes + 12;
 }
 
 int

@@ -35,6 +35,7 @@ struct addr_source {
 int	addr_parse(const char *, struct addr *, const char **);
 int	addr_source(const struct sockaddr *, socklen_t,
 	    struct addr_source *);
+const unsigned char *addr_unmap(int *, const unsigned char *);
 int	addr_same_source(const struct addr_source *,
 	    const struct addr_source *);
 void	addr_format(const struct sockaddr *, socklen_t, char *, size_t);

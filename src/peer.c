@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "peer.h"
 
 static int	peer_add(struct peer_env *, const char *, const char *);
@@ -182,12 +183,8 @@ peer_ip(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 	} else {
 		sin6 = (const struct sockaddr_in6 *)ss;
 		af = AF_INET6;
-		a = &sin6->sin6_addr;
+		a = addr_unmap(&af, sin6->sin6_addr.s6_addr);
 		p = ntohs(sin6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			af = AF_INET;
-			a = sin6->sin6_addr.s6_addr + 12;
-		}
 	}
 	if (inet_ntop(af, a, ip, (socklen_t)iplen) == NULL)
 		return -1;

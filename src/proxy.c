@@ -393,10 +393,11 @@ v2_unix(const unsigned char *a, struct sockaddr_storage *ss,
 int
 proxy_cidr_parse(const char *s, struct proxy_cidr *c, const char **errstr)
 {
-	char		 host[INET6_ADDRSTRLEN];
-	const char	*slash, *why;
-	size_t		 hlen;
-	long long	 bits = -1;
+	char			 host[INET6_ADDRSTRLEN];
+	const char		*slash, *why;
+	const unsigned char	*v4;
+	size_t			 hlen;
+	long long		 bits = -1;
 
 	memset(c, 0, sizeof(*c));
 	*errstr = NULL;
@@ -429,11 +430,11 @@ proxy_cidr_parse(const char *s, struct proxy_cidr *c, const char **errstr)
 		}
 		c->bits = (unsigned int)bits;
 	}
+	/* ::ffff:10.0.0.0/104 is the block 10.0.0.0/8. */
 	if (c->net.family == AF_INET6 && c->bits >= 96 &&
-	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->net.bytes)) {
-		memmove(c->net.bytes, c->net.bytes + 12, 4);
+	    (v4 = addr_unmap(&c->net.family, c->net.bytes)) != c->net.bytes) {
+		memmove(c->net.bytes, v4, 4);
 		memset(c->net.bytes + 4, 0, 12);
-		c->net.family = AF_INET;
 		c->bits -= 96;
 	}
 	return 0;
