@@ -21,7 +21,6 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -32,6 +31,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "execspawn.h"
 #include "log.h"
 #include "sig.h"
 #include "util.h"
@@ -74,8 +74,6 @@ struct exec_run {
 	char				 failbuf[64];
 };
 
-static int	exec_pipe(int *, int);
-static int	exec_spawn(struct exec_run *);
 static int	exec_loop(struct exec_run *);
 static int	exec_remaining(struct exec_run *);
 static void	exec_feed(struct exec_run *);
@@ -88,7 +86,6 @@ static void	exec_err_lines(struct exec_handler *, int);
 static void	exec_reap(struct exec_run *);
 static void	exec_kill(struct exec_run *);
 static int	exec_verdict(const struct exec_run *);
-static void	exec_close(int *);
 
 /*
  * A handler for one connection.  conn is the descriptor its replies are
@@ -102,7 +99,6 @@ exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
     const char *peer)
 {
 	struct exec_handler	*h;
-	sigset_t		 set;
 	int			 e;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -115,22 +111,7 @@ exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
 		free(h);
 		return NULL;
 	}
-	/*
-	 * Its own group, every signal at its default (an ignored SIGQUIT
-	 * or SIGPIPE inherited from whoever started us is not the
-	 * program's business), nothing blocked.
-	 */
-	if ((e = posix_spawnattr_init(&h->attr)) == 0 &&
-	    (e = posix_spawnattr_setflags(&h->attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0 &&
-	    (e = posix_spawnattr_setpgroup(&h->attr, 0)) == 0) {
-		sigemptyset(&set);
-		e = posix_spawnattr_setsigmask(&h->attr, &set);
-		sigfillset(&set);
-		if (e == 0)
-			e = posix_spawnattr_setsigdefault(&h->attr, &set);
-	}
-	if (e != 0) {
+	if ((e = exec_spawn_attr_init(&h->attr)) != 0) {
 		free(h->envp);
 		free(h);
 		errno = e;
@@ -183,7 +164,8 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	/* Leftovers of earlier runs that have exited since. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		continue;
-	if (exec_spawn(&r) == -1) {
+	if (exec_spawn(&h->attr, &h->opts, h->envp, &r.pid, &r.in, &r.out,
+	    &r.err) == -1) {
 		log_warn("%s: request %lu: handler failed (cannot run %s)",
 		    h->peer, req->seq, h->opts.path);
 		return -1;
@@ -203,80 +185,6 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	rep->data = h->out;
 	rep->len = r.got;
 	return 0;
-}
-
-/*
- * A pipe whose two ends are above 2 (so that the dup2 onto 0, 1 and 2
- * in the program cannot clobber one another) and close-on-exec; our
- * end, fds[ours], is non-blocking.
- */
-static int
-exec_pipe(int *fds, int ours)
-{
-	int	 i, fd;
-
-	if (pipe(fds) == -1)
-		return -1;
-	for (i = 0; i < 2; i++) {
-		if (fds[i] <= STDERR_FILENO) {
-			fd = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-			close(fds[i]);
-			fds[i] = fd;
-		} else if (util_set_cloexec(fds[i]) == -1)
-			break;
-		if (fds[i] == -1)
-			break;
-	}
-	if (i == 2 && fcntl(fds[ours], F_SETFL, O_NONBLOCK) == 0)
-		return 0;
-	exec_close(&fds[0]);
-	exec_close(&fds[1]);
-	return -1;
-}
-
-/* Starts the program with the pipes on 0, 1 (and 2). */
-static int
-exec_spawn(struct exec_run *r)
-{
-	struct exec_handler		*h = r->h;
-	posix_spawn_file_actions_t	 fa;
-	int				 in[2] = { -1, -1 };
-	int				 out[2] = { -1, -1 };
-	int				 err[2] = { -1, -1 };
-	int				 e = -1;
-
-	if (exec_pipe(in, 1) == -1 || exec_pipe(out, 0) == -1 ||
-	    (h->opts.log_stderr && exec_pipe(err, 0) == -1))
-		goto out;
-	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
-		goto out;
-	e = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	if (e == 0)
-		e = posix_spawn_file_actions_adddup2(&fa, out[1],
-		    STDOUT_FILENO);
-	if (e == 0 && err[1] != -1)
-		e = posix_spawn_file_actions_adddup2(&fa, err[1],
-		    STDERR_FILENO);
-	if (e == 0)
-		e = posix_spawn(&r->pid, h->opts.path, &fa, &h->attr,
-		    h->opts.argv, h->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	if (e == 0) {
-		r->in = in[1];
-		r->out = out[0];
-		r->err = err[0];
-		in[1] = out[0] = err[0] = -1;
-	}
- out:
-	exec_close(&in[0]);
-	exec_close(&in[1]);
-	exec_close(&out[0]);
-	exec_close(&out[1]);
-	exec_close(&err[0]);
-	exec_close(&err[1]);
-	if (e > 0)
-		errno = e;
-	return e == 0 ? 0 : -1;
 }
 
 /*
@@ -608,13 +516,4 @@ exec_verdict(const struct exec_run *r)
 		log_warnx("%s: request %lu: handler failed (status %d)", peer,
 		    seq, r->status);
 	return -1;
-}
-
-static void
-exec_close(int *fd)
-{
-	if (*fd != -1) {
-		close(*fd);
-		*fd = -1;
-	}
 }
