@@ -41,6 +41,7 @@ static int		 sig_chld_wfd = -1;
 static void	sig_handler(int);
 static void	sig_stop_input(void);
 static void	sig_poke(int);
+static int	sig_ignore_pipe(void);
 static int	sig_install(int, int);
 
 /*
@@ -109,6 +110,24 @@ sig_poke(int fd)
 	(void)n;
 }
 
+/*
+ * SIGPIPE ignored: a peer that goes away is an EPIPE to handle, not a
+ * silent death.  The last step of installing our dispositions.
+ */
+static int
+sig_ignore_pipe(void)
+{
+	struct sigaction	 sa;
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	sig_handlers_set = 1;
+	return 0;
+}
+
 static int
 sig_install(int signo, int flags)
 {
@@ -130,9 +149,8 @@ sig_install(int signo, int flags)
 int
 sig_setup(sigset_t *orig, sigset_t *waitmask)
 {
-	struct sigaction	 sa;
-	sigset_t		 block;
-	size_t			 i;
+	sigset_t	 block;
+	size_t		 i;
 
 	sigemptyset(&block);
 	for (i = 0; i < SIG_NTRAPPED; i++)
@@ -145,13 +163,7 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
 	for (i = 0; i < SIG_NTRAPPED; i++)
 		if (sig_install(sig_trapped[i], 0) == -1)
 			return -1;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		return -1;
-	sig_handlers_set = 1;
-	return 0;
+	return sig_ignore_pipe();
 }
 
 /*
@@ -166,23 +178,13 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
 int
 sig_child_setup(const sigset_t *mask, int rfd, int wfd)
 {
-	struct sigaction	 sa;
-
 	if ((sig_stop_wfd = io_stop_pipe()) == -1) {
 		sig_conn_rfd = rfd;
 		sig_conn_wfd = wfd;
 	}
-	if (!sig_handlers_set) {
-		if (sig_install(SIGTERM, 0) == -1 ||
-		    sig_install(SIGINT, 0) == -1)
-			return -1;
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = 0;
-		sa.sa_handler = SIG_IGN;
-		if (sigaction(SIGPIPE, &sa, NULL) == -1)
-			return -1;
-		sig_handlers_set = 1;
-	}
+	if (!sig_handlers_set && (sig_install(SIGTERM, 0) == -1 ||
+	    sig_install(SIGINT, 0) == -1 || sig_ignore_pipe() == -1))
+		return -1;
 	return sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
