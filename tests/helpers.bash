@@ -84,6 +84,19 @@ cpu_ticks() {
 	echo $(( ${12} + ${13} ))
 }
 
+# daemon_stays_idle WHAT: the daemon's parent uses at most 20 clock
+# ticks (0.2 s) of CPU over 2 s of wall time: it waits, it does not
+# spin.  WHAT says what it is waiting through, for the log.
+daemon_stays_idle() {
+	local before after
+	before=$(cpu_ticks "$DAEMON_PID")
+	sleep 2
+	after=$(cpu_ticks "$DAEMON_PID")
+	echo "parent CPU ticks over 2 s $1: $((after - before))" >&3
+	[ $((after - before)) -le 20 ] ||
+	    fail "the parent used $((after - before)) ticks in 2 s $1"
+}
+
 # daemon_children: the pids of the daemon's children, one per line.
 daemon_children() {
 	local f
