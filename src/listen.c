@@ -6,15 +6,6 @@
  */
 #include "config.h"
 
-/*
- * accept4(2): the client's socket is born close-on-exec, non-blocking.
- * ppoll(2), which configure insists on.  glibc declares both only with
- * _GNU_SOURCE.
- */
-#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL)
-#define _GNU_SOURCE
-#endif
-
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "listen.h"
 #include "log.h"
 #include "peer.h"
@@ -176,7 +168,7 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 	if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &on, sizeof(on)) == -1)
 		goto fail;
-	if (reuseport && listen_reuseport(fd) == -1)
+	if (reuseport && compat_reuseport(fd) == -1)
 		goto fail;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &v6only, sizeof(v6only)) == -1)
@@ -531,7 +523,7 @@ loop_wait(struct loop *lp, int due)
 		ts.tv_nsec = (long)(ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	n = ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
+	n = compat_ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
 	if (n == -1) {
 		/* After EINTR the revents are not looked at. */
 		if (errno != EINTR)
@@ -575,12 +567,8 @@ loop_accept(struct loop *lp, const struct listener *l)
 	a.listener = l;
 	while (lp->pending.fd == -1 && lp->nchildren < o->max_children) {
 		a.addrlen = sizeof(a.addr);
-#ifdef HAVE_ACCEPT4
-		a.fd = accept4(l->fd, (struct sockaddr *)&a.addr, &a.addrlen,
-		    SOCK_CLOEXEC | SOCK_NONBLOCK);
-#else
-		a.fd = accept(l->fd, (struct sockaddr *)&a.addr, &a.addrlen);
-#endif
+		a.fd = compat_accept(l->fd, (struct sockaddr *)&a.addr,
+		    &a.addrlen);
 		if (a.fd == -1) {
 			switch (errno) {
 			case EINTR:
@@ -807,12 +795,10 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 		log_warn("child set-up");
 		_exit(1);
 	}
-#ifndef HAVE_ACCEPT4
-	if (util_set_cloexec(fd) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+	if (compat_accepted(fd) == -1) {
 		log_warn("child set-up");
 		_exit(1);
 	}
-#endif
 	if (!l->is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	peer.listener = l;
@@ -930,7 +916,7 @@ loop_stop(struct loop *lp)
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
-		ppoll(NULL, 0, &ts, &o->wait_mask);
+		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 	}
 }
 
@@ -1085,7 +1071,7 @@ loop_settle(struct loop *lp)
 	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)left * 1000000;
-		ppoll(NULL, 0, &ts, &o->wait_mask);
+		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 		sig_got_chld = 0;
 		loop_reap(lp);
 	}

@@ -78,7 +78,6 @@ int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);
 int	listen_loop(const struct listen_opts *);
-int	listen_reuseport(int);
 int	listen_report_source(const struct listen_peer *,
 	    const struct addr_source *, const char *);
 
