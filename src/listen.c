@@ -519,8 +519,7 @@ loop_wait(struct loop *lp, int due)
 	if (due >= 0 && (ms == -1 || due < ms))
 		ms = due;
 	if (ms >= 0) {
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		ts = util_ms_timespec(ms);
 		tsp = &ts;
 	}
 	n = compat_ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
@@ -913,8 +912,7 @@ loop_stop(struct loop *lp)
 		}
 		if (killed)
 			left = 1000;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		ts = util_ms_timespec(left);
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
 		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 	}
@@ -1069,8 +1067,7 @@ loop_settle(struct loop *lp)
 	    LISTEN_SETTLE_MS;
 	until = util_now_ms() + left;
 	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000;
+		ts = util_ms_timespec(left);
 		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 		sig_got_chld = 0;
 		loop_reap(lp);
