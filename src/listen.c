@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "compat.h"
 #include "listen.h"
 #include "log.h"
@@ -42,16 +43,6 @@
 /* The report hook hears of changed counts at most this often. */
 #define LISTEN_REPORT_MS	1000
 
-/* A child and whom it serves, for the log line when it dies badly. */
-struct child {
-	pid_t				 pid;
-	const struct listener		*listener;
-	socklen_t			 addrlen;
-	struct sockaddr_storage		 addr;
-	struct addr_source		 source;	/* --max-per-source */
-	int				 verdict_fd;	/* source due; or -1 */
-};
-
 /* A client accepted and not yet handed to a child. */
 struct accepted {
 	const struct listener		*listener;
@@ -64,8 +55,7 @@ struct accepted {
 
 struct loop {
 	const struct listen_opts	*opts;
-	struct child			*children;
-	size_t				 nchildren;
+	struct children			 children;
 	int64_t				 paused_until;
 	int64_t				 warned_at;
 	unsigned long long		 served;
@@ -114,7 +104,6 @@ static void	loop_child(const struct loop *, const struct listener *,
 		    int, const struct sockaddr_storage *, socklen_t, int)
 		    __attribute__((noreturn));
 static void	loop_reap(struct loop *);
-static struct child	*loop_find(struct loop *, pid_t);
 static void	loop_peer_name(const struct listener *,
 		    const struct sockaddr_storage *, socklen_t, char *, size_t);
 static void	loop_stop(struct loop *);
@@ -449,11 +438,11 @@ listen_loop(const struct listen_opts *o)
 	memset(&lp, 0, sizeof(lp));
 	lp.opts = o;
 	lp.pending.fd = -1;
-	lp.children = calloc(o->max_children, sizeof(*lp.children));
+	if (children_init(&lp.children, o->max_children) == -1)
+		return -1;
 	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
-	if (lp.children == NULL || lp.pfd == NULL ||
-	    loop_sources_open(&lp) == -1) {
-		free(lp.children);
+	if (lp.pfd == NULL || loop_sources_open(&lp) == -1) {
+		children_free(&lp.children);
 		free(lp.pfd);
 		return -1;
 	}
@@ -485,7 +474,7 @@ listen_loop(const struct listen_opts *o)
 	loop_report(&lp, 1);
 	loop_stop(&lp);
 	loop_sources_close(&lp);
-	free(lp.children);
+	children_free(&lp.children);
 	free(lp.pfd);
 	return 0;
 }
@@ -513,7 +502,7 @@ loop_wait(struct loop *lp, int due)
 		lp->paused_until = 0;
 		if (lp->pending.fd != -1)
 			ms = 0;		/* its fork is due: loop_retry() */
-		else if (lp->nchildren < o->max_children)
+		else if (lp->children.n < o->max_children)
 			nfds += o->nlisteners;
 	}
 	if (due >= 0 && (ms == -1 || due < ms))
@@ -564,7 +553,7 @@ loop_accept(struct loop *lp, const struct listener *l)
 	struct accepted			 a;
 
 	a.listener = l;
-	while (lp->pending.fd == -1 && lp->nchildren < o->max_children) {
+	while (lp->pending.fd == -1 && lp->children.n < o->max_children) {
 		a.addrlen = sizeof(a.addr);
 		a.fd = compat_accept(l->fd, (struct sockaddr *)&a.addr,
 		    &a.addrlen);
@@ -611,7 +600,7 @@ loop_over_source(struct loop *lp, const struct listener *l, int fd,
 {
 	char		 peer[ADDR_NAME_MAX];
 	long long	 uid, gid, pid;
-	size_t		 i, n = 0;
+	size_t		 n;
 
 	memset(src, 0, sizeof(*src));
 	if (l->is_unix) {
@@ -626,9 +615,7 @@ loop_over_source(struct loop *lp, const struct listener *l, int fd,
 		    sizeof(peer));
 	else
 		return 0;
-	for (i = 0; i < lp->nchildren; i++)
-		if (addr_same_source(src, &lp->children[i].source))
-			n++;
+	n = children_count_source(&lp->children, src);
 	if (n < lp->opts->max_per_source)
 		return 0;
 	refusal_note(&lp->refused, src, peer, l->name, n, util_now_ms());
@@ -688,9 +675,9 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	}
 	if (vp[0] != -1)
 		close(vp[0]);
-	ch = &lp->children[lp->nchildren++];
+	/* Below the cap (loop_accept): there is room. */
+	ch = children_add(&lp->children, pid);
 	ch->verdict_fd = vp[1];
-	ch->pid = pid;
 	ch->listener = a->listener;
 	ch->addrlen = a->addrlen;
 	memcpy(&ch->addr, &a->addr, a->addrlen);
@@ -751,14 +738,14 @@ loop_report(struct loop *lp, int stopping)
 	int64_t				 now;
 
 	if (o->report == NULL || (!stopping &&
-	    lp->reported.children == lp->nchildren &&
+	    lp->reported.children == lp->children.n &&
 	    lp->reported.served == lp->served))
 		return -1;
 	now = util_now_ms();
 	if (!stopping && lp->reported_at != 0 &&
 	    now - lp->reported_at < LISTEN_REPORT_MS)
 		return (int)(LISTEN_REPORT_MS - (now - lp->reported_at));
-	lp->reported.children = lp->nchildren;
+	lp->reported.children = lp->children.n;
 	lp->reported.served = lp->served;
 	lp->reported.stopping = stopping;
 	lp->reported_at = now;
@@ -824,10 +811,10 @@ loop_reap(struct loop *lp)
 	int		 status;
 
 	/* With no child left there is nothing to ask the kernel. */
-	while (lp->nchildren > 0 &&
+	while (lp->children.n > 0 &&
 	    (pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		lp->paused_until = 0;
-		if ((ch = loop_find(lp, pid)) == NULL)
+		if ((ch = children_find(&lp->children, pid)) == NULL)
 			continue;
 		if (WIFSIGNALED(status)) {
 			loop_peer_name(ch->listener, &ch->addr, ch->addrlen,
@@ -843,19 +830,8 @@ loop_reap(struct loop *lp)
 		}
 		if (ch->verdict_fd != -1)
 			close(ch->verdict_fd);
-		*ch = lp->children[--lp->nchildren];
+		children_remove(&lp->children, ch);
 	}
-}
-
-static struct child *
-loop_find(struct loop *lp, pid_t pid)
-{
-	size_t	 i;
-
-	for (i = 0; i < lp->nchildren; i++)
-		if (lp->children[i].pid == pid)
-			return &lp->children[i];
-	return NULL;
 }
 
 /* A client as log lines name it: its address, or the unix socket. */
@@ -891,23 +867,21 @@ loop_stop(struct loop *lp)
 	/* A child still waiting for its verdict stops at end of file. */
 	loop_sources_close(lp);
 	loop_settle(lp);
-	if (lp->nchildren > 0)
+	if (lp->children.n > 0)
 		log_info("stopping: waiting up to %d s for %zu connections",
-		    o->grace, lp->nchildren);
-	for (i = 0; i < lp->nchildren; i++)
-		kill(lp->children[i].pid, SIGTERM);
+		    o->grace, lp->children.n);
+	children_signal(&lp->children, SIGTERM);
 	deadline = util_now_ms() + (int64_t)o->grace * 1000;
 	for (;;) {
 		sig_got_chld = 0;
 		loop_reap(lp);
-		if (lp->nchildren == 0)
+		if (lp->children.n == 0)
 			break;
 		left = util_remaining_ms(deadline);
 		if (left == 0 && !killed) {
 			log_warnx("%zu connections still open after %d s: "
-			    "killing them", lp->nchildren, o->grace);
-			for (i = 0; i < lp->nchildren; i++)
-				kill(lp->children[i].pid, SIGKILL);
+			    "killing them", lp->children.n, o->grace);
+			children_signal(&lp->children, SIGKILL);
 			killed = 1;
 		}
 		if (killed)
@@ -953,10 +927,10 @@ loop_sources_close(struct loop *lp)
 	close(lp->sources[0]);
 	close(lp->sources[1]);
 	lp->sources[0] = lp->sources[1] = -1;
-	for (i = 0; i < lp->nchildren; i++)
-		if (lp->children[i].verdict_fd != -1) {
-			close(lp->children[i].verdict_fd);
-			lp->children[i].verdict_fd = -1;
+	for (i = 0; i < lp->children.n; i++)
+		if (lp->children.child[i].verdict_fd != -1) {
+			close(lp->children.child[i].verdict_fd);
+			lp->children.child[i].verdict_fd = -1;
 		}
 }
 
@@ -970,17 +944,15 @@ loop_sources(struct loop *lp)
 {
 	struct source_note	 sn;
 	struct child		*ch;
-	size_t			 i, n;
+	size_t			 n;
 	char			 v;
 
 	while (read(lp->sources[0], &sn, sizeof(sn)) == (ssize_t)sizeof(sn)) {
-		if ((ch = loop_find(lp, sn.pid)) == NULL || ch->verdict_fd == -1)
+		if ((ch = children_find(&lp->children, sn.pid)) == NULL ||
+		    ch->verdict_fd == -1)
 			continue;
 		sn.name[sizeof(sn.name) - 1] = '\0';
-		for (i = n = 0; i < lp->nchildren; i++)
-			if (addr_same_source(&sn.source,
-			    &lp->children[i].source))
-				n++;
+		n = children_count_source(&lp->children, &sn.source);
 		v = n < lp->opts->max_per_source ? 'y' : 'n';
 		if (v == 'y')
 			ch->source = sn.source;
@@ -1005,9 +977,9 @@ loop_child_sources(const struct loop *lp, int verdict,
 	size_t	 i;
 
 	close(lp->sources[0]);
-	for (i = 0; i < lp->nchildren; i++)
-		if (lp->children[i].verdict_fd != -1)
-			close(lp->children[i].verdict_fd);
+	for (i = 0; i < lp->children.n; i++)
+		if (lp->children.child[i].verdict_fd != -1)
+			close(lp->children.child[i].verdict_fd);
 	if (verdict == -1) {
 		close(lp->sources[1]);
 		return;
@@ -1066,7 +1038,7 @@ loop_settle(struct loop *lp)
 	left = o->grace * 1000 < LISTEN_SETTLE_MS ? o->grace * 1000 :
 	    LISTEN_SETTLE_MS;
 	until = util_now_ms() + left;
-	while (lp->nchildren > 0 && (left = util_remaining_ms(until)) > 0) {
+	while (lp->children.n > 0 && (left = util_remaining_ms(until)) > 0) {
 		ts = util_ms_timespec(left);
 		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 		sig_got_chld = 0;
