@@ -30,9 +30,8 @@
 #include "compat.h"
 #include "listen.h"
 #include "log.h"
-#include "peer.h"
-#include "refusal.h"
 #include "sig.h"
+#include "srclimit.h"
 #include "util.h"
 
 /* After accept(2) runs out of a resource, or fork(2) fails. */
@@ -61,19 +60,11 @@ struct loop {
 	unsigned long long		 served;
 	struct listen_stats		 reported;
 	int64_t				 reported_at;
-	int				 sources[2];	/* children's reports */
 	/* For ppoll(2): the report pipe, then one per listener. */
 	struct pollfd			*pfd;
 	/* A client whose fork failed: it is served before anyone else. */
 	struct accepted			 pending;
-	struct refusal_log		 refused;	/* --max-per-source */
-};
-
-/* A child's report of its source (listen_report_source). */
-struct source_note {
-	pid_t				 pid;
-	struct addr_source		 source;
-	char				 name[ADDR_NAME_MAX];
+	struct srclimit			 srclimit;	/* --max-per-source */
 };
 
 static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
@@ -93,9 +84,6 @@ static int	loop_wait(struct loop *, int);
 static int	loop_due(struct loop *);
 static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
-static int	loop_over_source(struct loop *, const struct listener *, int,
-		    const struct sockaddr_storage *, socklen_t,
-		    struct addr_source *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
 static void	loop_retry(struct loop *);
@@ -108,11 +96,6 @@ static void	loop_peer_name(const struct listener *,
 		    const struct sockaddr_storage *, socklen_t, char *, size_t);
 static void	loop_stop(struct loop *);
 static void	loop_settle(struct loop *);
-static int	loop_sources_open(struct loop *);
-static void	loop_sources_close(struct loop *);
-static void	loop_sources(struct loop *);
-static void	loop_child_sources(const struct loop *, int,
-		    struct listen_peer *);
 
 /*
  * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
@@ -441,12 +424,13 @@ listen_loop(const struct listen_opts *o)
 	if (children_init(&lp.children, o->max_children) == -1)
 		return -1;
 	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
-	if (lp.pfd == NULL || loop_sources_open(&lp) == -1) {
+	if (lp.pfd == NULL || srclimit_open(&lp.srclimit, o->max_per_source,
+	    o->later_source, o->later_arg) == -1) {
 		children_free(&lp.children);
 		free(lp.pfd);
 		return -1;
 	}
-	lp.pfd[0].fd = lp.sources[0];
+	lp.pfd[0].fd = lp.srclimit.reports[0];
 	lp.pfd[0].events = POLLIN;
 	for (i = 0; i < o->nlisteners; i++) {
 		lp.pfd[i + 1].fd = o->listeners[i].fd;
@@ -473,7 +457,6 @@ listen_loop(const struct listen_opts *o)
 	}
 	loop_report(&lp, 1);
 	loop_stop(&lp);
-	loop_sources_close(&lp);
 	children_free(&lp.children);
 	free(lp.pfd);
 	return 0;
@@ -519,7 +502,7 @@ loop_wait(struct loop *lp, int due)
 		return 0;
 	}
 	if (n > 0 && lp->pfd[0].revents != 0) {
-		loop_sources(lp);
+		srclimit_answer(&lp->srclimit, &lp->children);
 		n--;
 	}
 	return n;
@@ -532,11 +515,10 @@ loop_wait(struct loop *lp, int due)
 static int
 loop_due(struct loop *lp)
 {
-	int	 report, refused = -1;
+	int	 report, refused;
 
 	report = loop_report(lp, 0);
-	if (lp->refused.active > 0)
-		refused = refusal_flush(&lp->refused, util_now_ms(), 0);
+	refused = srclimit_due(&lp->srclimit);
 	if (report == -1 || (refused != -1 && refused < report))
 		return refused;
 	return report;
@@ -551,6 +533,7 @@ loop_accept(struct loop *lp, const struct listener *l)
 {
 	const struct listen_opts	*o = lp->opts;
 	struct accepted			 a;
+	enum srclimit_verdict		 v;
 
 	a.listener = l;
 	while (lp->pending.fd == -1 && lp->children.n < o->max_children) {
@@ -574,52 +557,16 @@ loop_accept(struct loop *lp, const struct listener *l)
 				return;
 			}
 		}
-		memset(&a.source, 0, sizeof(a.source));
-		/* Counted once the child knows the source (PROXY). */
-		a.later = lp->sources[1] != -1 && o->later_source(
-		    (struct sockaddr *)&a.addr, a.addrlen, l->is_unix,
-		    o->later_arg);
-		if (!a.later && o->max_per_source > 0 && loop_over_source(lp,
-		    l, a.fd, &a.addr, a.addrlen, &a.source)) {
+		v = srclimit_admit(&lp->srclimit, &lp->children, l, a.fd,
+		    &a.addr, a.addrlen, &a.source);
+		if (v == SRCLIMIT_REFUSED) {
 			close(a.fd);
 			continue;
 		}
+		/* Counted once the child knows the source (PROXY). */
+		a.later = v == SRCLIMIT_LATER;
 		loop_spawn(lp, &a);
 	}
-}
-
-/*
- * --max-per-source: true (after noting it for the log) when the client's
- * source already has that many connections.  The source is its IP address, or
- * for a unix socket its uid; *src receives it.  The count is taken over
- * the live children, so it is exact whichever way they ended.
- */
-static int
-loop_over_source(struct loop *lp, const struct listener *l, int fd,
-    const struct sockaddr_storage *ss, socklen_t len, struct addr_source *src)
-{
-	char		 peer[ADDR_NAME_MAX];
-	long long	 uid, gid, pid;
-	size_t		 n;
-
-	memset(src, 0, sizeof(*src));
-	if (l->is_unix) {
-		peer_cred(fd, &uid, &gid, &pid);
-		if (uid == -1)
-			return 0;	/* the system does not say who */
-		src->family = AF_UNIX;
-		memcpy(src->bytes, &uid, sizeof(uid));
-		snprintf(peer, sizeof(peer), "uid %lld", uid);
-	} else if (addr_source((const struct sockaddr *)ss, len, src) == 0)
-		addr_format((const struct sockaddr *)ss, len, peer,
-		    sizeof(peer));
-	else
-		return 0;
-	n = children_count_source(&lp->children, src);
-	if (n < lp->opts->max_per_source)
-		return 0;
-	refusal_note(&lp->refused, src, peer, l->name, n, util_now_ms());
-	return 1;
 }
 
 /*
@@ -653,8 +600,7 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	pid_t		 pid;
 	int		 vp[2] = { -1, -1 };
 
-	if (a->later && (pipe(vp) == -1 || util_set_cloexec(vp[0]) == -1 ||
-	    util_set_cloexec(vp[1]) == -1)) {
+	if (a->later && srclimit_verdict_pipe(vp) == -1) {
 		loop_pause(lp, "pipe", "", errno);
 		pid = -1;
 	} else if ((pid = fork()) == -1)
@@ -770,9 +716,8 @@ loop_child(const struct loop *lp, const struct listener *l, int fd,
 	log_blocking();
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
-	peer.report_fd = peer.verdict_fd = -1;
-	if (lp->sources[0] != -1)
-		loop_child_sources(lp, verdict, &peer);
+	srclimit_child(&lp->srclimit, &lp->children, verdict, &peer.report_fd,
+	    &peer.verdict_fd);
 	/*
 	 * Non-blocking, so that a peer which stops reading cannot hold a
 	 * write past --write-timeout; the connection loop polls for room.
@@ -862,10 +807,7 @@ loop_stop(struct loop *lp)
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
 	loop_pending_close(lp);
-	/* Nobody is refused any more: what was counted is logged now. */
-	refusal_flush(&lp->refused, util_now_ms(), 1);
-	/* A child still waiting for its verdict stops at end of file. */
-	loop_sources_close(lp);
+	srclimit_close(&lp->srclimit, &lp->children);
 	loop_settle(lp);
 	if (lp->children.n > 0)
 		log_info("stopping: waiting up to %d s for %zu connections",
@@ -890,135 +832,6 @@ loop_stop(struct loop *lp)
 		/* Returns early, with EINTR, when SIGCHLD arrives. */
 		compat_ppoll(NULL, 0, &ts, &o->wait_mask);
 	}
-}
-
-/*
- * --max-per-source for peers whose children report their source (a
- * PROXY header's client): one pipe from every such child to the
- * parent, and one back to each child for the verdict.  Without the
- * later_source hook none of this exists and accepting costs nothing
- * more.
- */
-static int
-loop_sources_open(struct loop *lp)
-{
-	lp->sources[0] = lp->sources[1] = -1;
-	if (lp->opts->later_source == NULL || lp->opts->max_per_source == 0)
-		return 0;
-	if (pipe(lp->sources) == -1)
-		return -1;
-	if (util_set_cloexec(lp->sources[0]) == -1 ||
-	    util_set_cloexec(lp->sources[1]) == -1 ||
-	    fcntl(lp->sources[0], F_SETFL, O_NONBLOCK) == -1) {
-		loop_sources_close(lp);
-		return -1;
-	}
-	return 0;
-}
-
-/* Closes the report pipe and every verdict not given yet. */
-static void
-loop_sources_close(struct loop *lp)
-{
-	size_t	 i;
-
-	if (lp->sources[0] == -1)
-		return;
-	close(lp->sources[0]);
-	close(lp->sources[1]);
-	lp->sources[0] = lp->sources[1] = -1;
-	for (i = 0; i < lp->children.n; i++)
-		if (lp->children.child[i].verdict_fd != -1) {
-			close(lp->children.child[i].verdict_fd);
-			lp->children.child[i].verdict_fd = -1;
-		}
-}
-
-/*
- * Reads the children's reports and answers each: 'y' to serve, 'n'
- * (logged) when its source already has --max-per-source connections.
- * A source counts from the moment it is let in.
- */
-static void
-loop_sources(struct loop *lp)
-{
-	struct source_note	 sn;
-	struct child		*ch;
-	size_t			 n;
-	char			 v;
-
-	while (read(lp->sources[0], &sn, sizeof(sn)) == (ssize_t)sizeof(sn)) {
-		if ((ch = children_find(&lp->children, sn.pid)) == NULL ||
-		    ch->verdict_fd == -1)
-			continue;
-		sn.name[sizeof(sn.name) - 1] = '\0';
-		n = children_count_source(&lp->children, &sn.source);
-		v = n < lp->opts->max_per_source ? 'y' : 'n';
-		if (v == 'y')
-			ch->source = sn.source;
-		else
-			refusal_note(&lp->refused, &sn.source, sn.name,
-			    ch->listener->name, n, util_now_ms());
-		if (write(ch->verdict_fd, &v, 1) == -1)
-			log_warn("verdict for child %ld", (long)sn.pid);
-		close(ch->verdict_fd);
-		ch->verdict_fd = -1;
-	}
-}
-
-/*
- * In a new child: none of the other children's verdicts, and the
- * report pipe's write end only if this child reports.
- */
-static void
-loop_child_sources(const struct loop *lp, int verdict,
-    struct listen_peer *peer)
-{
-	size_t	 i;
-
-	close(lp->sources[0]);
-	for (i = 0; i < lp->children.n; i++)
-		if (lp->children.child[i].verdict_fd != -1)
-			close(lp->children.child[i].verdict_fd);
-	if (verdict == -1) {
-		close(lp->sources[1]);
-		return;
-	}
-	peer->report_fd = lp->sources[1];
-	peer->verdict_fd = verdict;
-}
-
-/*
- * In a child whose source the parent did not count at accept: reports
- * it (name is for the parent's log line) and waits for the verdict.
- * Returns 1 to serve, 0 when over --max-per-source, -1 on an error or
- * when the parent is stopping.  Both descriptors are closed.
- */
-int
-listen_report_source(const struct listen_peer *peer,
-    const struct addr_source *src, const char *name)
-{
-	struct source_note	 sn;
-	ssize_t			 n;
-	char			 v = 0;
-
-	memset(&sn, 0, sizeof(sn));
-	sn.pid = getpid();
-	sn.source = *src;
-	snprintf(sn.name, sizeof(sn.name), "%s", name);
-	/* Smaller than PIPE_BUF: written whole, never interleaved. */
-	while ((n = write(peer->report_fd, &sn, sizeof(sn))) == -1 &&
-	    errno == EINTR)
-		continue;
-	if (n == (ssize_t)sizeof(sn))
-		while ((n = read(peer->verdict_fd, &v, 1)) == -1 &&
-		    errno == EINTR)
-			continue;
-	close(peer->report_fd);
-	close(peer->verdict_fd);
-	if (n != 1)
-		return -1;
-	return v == 'y';
 }
 
 /*

@@ -36,7 +36,7 @@ struct listen_peer {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	char			 name[ADDR_NAME_MAX];
-	/* -1, or the pipes of listen_report_source() (counted later). */
+	/* -1, or the pipes of srclimit_ask() (counted later). */
 	int			 report_fd;
 	int			 verdict_fd;
 };
@@ -65,7 +65,7 @@ struct listen_opts {
 	/*
 	 * Optional: true for a peer whose source is known only once its
 	 * child has read it (a PROXY header).  --max-per-source then
-	 * counts what the child reports with listen_report_source().
+	 * counts what the child reports with srclimit_ask().
 	 */
 	int			(*later_source)(const struct sockaddr *,
 				    socklen_t, int, void *);
@@ -78,7 +78,5 @@ int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);
 int	listen_loop(const struct listen_opts *);
-int	listen_report_source(const struct listen_peer *,
-	    const struct addr_source *, const char *);
 
 #endif /* SOCK64_LISTEN_H */

@@ -30,6 +30,7 @@
 #include "priv.h"
 #include "proxyio.h"
 #include "sig.h"
+#include "srclimit.h"
 #include "systemd.h"
 #include "util.h"
 
@@ -824,7 +825,8 @@ serve_proxied(int fd, const struct listen_peer *peer,
 		else
 			addr_source((const struct sockaddr *)&peer->addr,
 			    peer->addrlen, &src);
-		if ((rv = listen_report_source(peer, &src, pc.name)) != 1)
+		if ((rv = srclimit_ask(peer->report_fd, peer->verdict_fd, &src,
+		    pc.name)) != 1)
 			return rv == 0 ? 1 : 0;
 	}
 	o.peer = pc.name;
