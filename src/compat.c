@@ -1,12 +1,13 @@
 /*
  * sock64: the non-POSIX socket calls, each behind the configure check
- * that found it.  glibc declares accept4(2) and ppoll(2) only with
- * _GNU_SOURCE and SO_REUSEPORT only with _DEFAULT_SOURCE; this is the
- * one file that asks for them, so every other file is plain POSIX.
+ * that found it.  glibc declares accept4(2), ppoll(2) and SO_PEERCRED's
+ * struct ucred only with _GNU_SOURCE, and SO_REUSEPORT only with
+ * _DEFAULT_SOURCE; this is the one file that asks for them, so every
+ * other file is plain POSIX.
  */
 #include "config.h"
 
-#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL)
+#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL) || defined(HAVE_SO_PEERCRED)
 #define _GNU_SOURCE	1
 #endif
 #ifdef HAVE_SO_REUSEPORT
@@ -21,6 +22,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "util.h"
@@ -86,4 +88,37 @@ compat_ppoll(struct pollfd *pfd, nfds_t n, const struct timespec *ts,
     const sigset_t *mask)
 {
 	return ppoll(pfd, n, ts, mask);
+}
+
+/*
+ * The credentials of a unix socket's peer as they were when it
+ * connected, -1 for what the system does not tell: SO_PEERCRED (Linux)
+ * has uid, gid and pid; getpeereid(3) (the BSDs) has no pid.
+ */
+void
+compat_peercred(int fd, long long *uid, long long *gid, long long *pid)
+{
+#if defined(HAVE_SO_PEERCRED)
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+#elif defined(HAVE_GETPEEREID)
+	uid_t		 u;
+	gid_t		 g;
+#endif
+
+	*uid = *gid = *pid = -1;
+#if defined(HAVE_SO_PEERCRED)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		*uid = uc.uid;
+		*gid = uc.gid;
+		*pid = uc.pid;
+	}
+#elif defined(HAVE_GETPEEREID)
+	if (getpeereid(fd, &u, &g) == 0) {
+		*uid = u;
+		*gid = g;
+	}
+#else
+	(void)fd;
+#endif
 }

@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "listen.h"
 #include "log.h"
-#include "peer.h"
 #include "srclimit.h"
 #include "util.h"
 
@@ -111,7 +111,7 @@ srclimit_admit(struct srclimit *sl, const struct children *ct,
 	if (sl->max == 0)
 		return SRCLIMIT_ADMITTED;
 	if (l->is_unix) {
-		peer_cred(fd, &uid, &gid, &pid);
+		compat_peercred(fd, &uid, &gid, &pid);
 		if (uid == -1)
 			return SRCLIMIT_ADMITTED; /* the system does not say */
 		src->family = AF_UNIX;
