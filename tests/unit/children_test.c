@@ -9,28 +9,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "check.h"
 #include "children.h"
-
-static struct addr_source
-ip(const char *text)
-{
-	struct addr_source	 src;
-
-	memset(&src, 0, sizeof(src));
-	src.family = AF_INET;
-	if (inet_pton(AF_INET, text, src.bytes) != 1)
-		abort();
-	return src;
-}
 
 static void
 test_add_find_remove(void)
@@ -71,8 +57,8 @@ static void
 test_count_source(void)
 {
 	struct children		 ct;
-	struct addr_source	 a = ip("192.0.2.1"), b = ip("192.0.2.2");
-	struct addr_source	 c = ip("192.0.2.3");
+	struct addr_source	 a = ip(AF_INET, "192.0.2.1"), b = ip(AF_INET, "192.0.2.2");
+	struct addr_source	 c = ip(AF_INET, "192.0.2.3");
 	pid_t			 pid;
 
 	CHECK(children_init(&ct, 8) == 0, "init");

@@ -21,44 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "check.h"
 #include "children.h"
 #include "listen.h"
 #include "log.h"
 #include "srclimit.h"
-
-static int	 orig_err = -1;
-static int	 cap_fd = -1;
-
-/* Log lines from now on go to a fresh file instead of stderr. */
-static void
-cap_start(void)
-{
-	char	 path[] = "/tmp/srclimit_test.XXXXXX";
-
-	fflush(stderr);
-	if ((cap_fd = mkstemp(path)) == -1 || unlink(path) == -1 ||
-	    dup2(cap_fd, STDERR_FILENO) == -1) {
-		perror("capture");
-		exit(1);
-	}
-}
-
-/* What was logged since cap_start(); stderr is itself again. */
-static const char *
-cap_end(void)
-{
-	static char	 buf[4096];
-	ssize_t		 n;
-
-	dup2(orig_err, STDERR_FILENO);
-	if (lseek(cap_fd, 0, SEEK_SET) == -1 ||
-	    (n = read(cap_fd, buf, sizeof(buf) - 1)) == -1)
-		n = 0;
-	buf[n] = '\0';
-	close(cap_fd);
-	return buf;
-}
 
 static struct sockaddr_storage
 sin_of(const char *text, int port, socklen_t *len)
@@ -73,18 +41,6 @@ sin_of(const char *text, int port, socklen_t *len)
 		abort();
 	*len = sizeof(*sin);
 	return ss;
-}
-
-static struct addr_source
-ip(const char *text)
-{
-	struct addr_source	 src;
-
-	memset(&src, 0, sizeof(src));
-	src.family = AF_INET;
-	if (inet_pton(AF_INET, text, src.bytes) != 1)
-		abort();
-	return src;
 }
 
 /* Every client is a balancer's, whose child reports its source. */
@@ -194,7 +150,7 @@ test_ask(void)
 	struct srclimit		 sl;
 	struct children		 ct;
 	struct listener		 l;
-	struct addr_source	 a = ip("192.0.2.1"), b = ip("192.0.2.2");
+	struct addr_source	 a = ip(AF_INET, "192.0.2.1"), b = ip(AF_INET, "192.0.2.2");
 	struct addr_source	 src;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -232,8 +188,6 @@ main(void)
 {
 	/* A verdict that never comes fails the test instead of hanging it. */
 	alarm(60);
-	if ((orig_err = dup(STDERR_FILENO)) == -1)
-		return 1;
 	log_init("srclimit_test", LOG_LEVEL_INFO, LOG_TO_STDERR);
 	test_admit();
 	test_ask();
