@@ -8,14 +8,6 @@
  */
 #include "config.h"
 
-/*
- * Linux declares struct ucred for SO_PEERCRED only with _GNU_SOURCE;
- * configure checked that this works, and only this file needs it.
- */
-#ifdef HAVE_SO_PEERCRED
-#define _GNU_SOURCE	1
-#endif
-
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,6 +20,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "compat.h"
 #include "peer.h"
 
 static int	peer_add(struct peer_env *, const char *, const char *);
@@ -195,39 +188,6 @@ peer_ip(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 	return 0;
 }
 
-/*
- * The credentials of a unix socket's peer as they were when it
- * connected, -1 for what the system does not tell: SO_PEERCRED (Linux)
- * has uid, gid and pid; getpeereid(3) (the BSDs) has no pid.
- */
-void
-peer_cred(int fd, long long *uid, long long *gid, long long *pid)
-{
-#if defined(HAVE_SO_PEERCRED)
-	struct ucred	 uc;
-	socklen_t	 len = sizeof(uc);
-#elif defined(HAVE_GETPEEREID)
-	uid_t		 u;
-	gid_t		 g;
-#endif
-
-	*uid = *gid = *pid = -1;
-#if defined(HAVE_SO_PEERCRED)
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
-		*uid = uc.uid;
-		*gid = uc.gid;
-		*pid = uc.pid;
-	}
-#elif defined(HAVE_GETPEEREID)
-	if (getpeereid(fd, &u, &g) == 0) {
-		*uid = u;
-		*gid = g;
-	}
-#else
-	(void)fd;
-#endif
-}
-
 /* PROTO=UNIX and the peer's credentials, where the system tells. */
 static int
 peer_unix(int fd, struct peer_env *pe)
@@ -235,7 +195,7 @@ peer_unix(int fd, struct peer_env *pe)
 	char		 num[24];
 	long long	 uid, gid, pid;
 
-	peer_cred(fd, &uid, &gid, &pid);
+	compat_peercred(fd, &uid, &gid, &pid);
 	if (peer_add(pe, "PROTO", "UNIX") == -1)
 		return -1;
 	/* The ...EUID/...EGID spellings are ucspi-unix's, for its programs. */

@@ -23,6 +23,5 @@ struct peer_env {
 int	peer_env(int, struct peer_env *);
 int	peer_env_proxied(int, const struct sockaddr_storage *,
 	    struct peer_env *);
-void	peer_cred(int, long long *, long long *, long long *);
 
 #endif /* SOCK64_PEER_H */

@@ -26,10 +26,12 @@
 #include "exec.h"
 #include "listen.h"
 #include "log.h"
+#include "loop.h"
 #include "peer.h"
 #include "priv.h"
 #include "proxyio.h"
 #include "sig.h"
+#include "srclimit.h"
 #include "systemd.h"
 #include "util.h"
 
@@ -132,8 +134,8 @@ static int	run_standalone(const struct config *);
 static size_t	open_listeners(const struct config *,
 		    const struct listen_perm *, struct listener *);
 static int	run_inetd(const struct config *);
-static int	serve_client(int, const struct listen_peer *, void *);
-static int	serve_proxied(int, const struct listen_peer *,
+static int	serve_client(int, const struct loop_client *, void *);
+static int	serve_proxied(int, const struct loop_client *,
 		    const struct serve_args *);
 static int	later_source(const struct sockaddr *, socklen_t, int, void *);
 static void	parse_proxy(struct config *, int, const char *);
@@ -632,7 +634,7 @@ static int
 run_standalone(const struct config *cf)
 {
 	struct listener		 ls[MAX_LISTENERS];
-	struct listen_opts	 lo;
+	struct loop_opts	 lo;
 	struct serve_args	 sa;
 	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
@@ -695,7 +697,7 @@ run_standalone(const struct config *cf)
 		lo.report = systemd_report;
 		lo.report_arg = &notify;
 	}
-	if (listen_loop(&lo) == -1)
+	if (loop_run(&lo) == -1)
 		fatal("accept loop");
 	log_info("stopped");
 	return 0;
@@ -771,7 +773,7 @@ print_ports(const struct listener *ls, size_t n)
 
 /* Runs in each forked child, on the accepted connection. */
 static int
-serve_client(int fd, const struct listen_peer *peer, void *arg)
+serve_client(int fd, const struct loop_client *peer, void *arg)
 {
 	const struct serve_args	*sa = arg;
 	struct conn_opts	 o = sa->conn;
@@ -800,7 +802,7 @@ later_source(const struct sockaddr *sa, socklen_t len, int is_unix,
  * balancer as the peer.
  */
 static int
-serve_proxied(int fd, const struct listen_peer *peer,
+serve_proxied(int fd, const struct loop_client *peer,
     const struct serve_args *sa)
 {
 	struct conn_opts	 o = sa->conn;
@@ -824,7 +826,8 @@ serve_proxied(int fd, const struct listen_peer *peer,
 		else
 			addr_source((const struct sockaddr *)&peer->addr,
 			    peer->addrlen, &src);
-		if ((rv = listen_report_source(peer, &src, pc.name)) != 1)
+		if ((rv = srclimit_ask(peer->report_fd, peer->verdict_fd, &src,
+		    pc.name)) != 1)
 			return rv == 0 ? 1 : 0;
 	}
 	o.peer = pc.name;

@@ -23,6 +23,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "loop.h"
 #include "systemd.h"
 #include "util.h"
 
@@ -264,7 +265,7 @@ systemd_notify(struct systemd_notify *n, const char *fmt, ...)
 
 /* The accept loop's report hook: STATUS= lines, STOPPING=1 at the end. */
 void
-systemd_report(const struct listen_stats *st, void *arg)
+systemd_report(const struct loop_stats *st, void *arg)
 {
 	struct systemd_notify	*n = arg;
 

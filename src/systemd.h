@@ -13,6 +13,8 @@
 
 #include "listen.h"
 
+struct loop_stats;
+
 /* The first descriptor systemd passes; the rest follow in order. */
 #define SYSTEMD_LISTEN_FDS_START	3
 
@@ -27,6 +29,6 @@ void	systemd_forget(void);
 int	systemd_notify_init(struct systemd_notify *, char *, size_t);
 int	systemd_notify(struct systemd_notify *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	systemd_report(const struct listen_stats *, void *);
+void	systemd_report(const struct loop_stats *, void *);
 
 #endif /* SOCK64_SYSTEMD_H */

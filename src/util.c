@@ -131,6 +131,17 @@ util_remaining_ms(int64_t deadline)
 	return (int)left;
 }
 
+/* A time-out in ms (not negative) as ppoll(2) and its kin take it. */
+struct timespec
+util_ms_timespec(int ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ts;
+}
+
 int
 util_set_cloexec(int fd)
 {

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 long long	 parse_num(const char *, long long, long long, const char **);
 int		 parse_size(const char *, size_t, size_t, size_t *,
@@ -13,6 +14,7 @@ int		 parse_size(const char *, size_t, size_t, size_t *,
 int		 parse_seconds(const char *, int, int *, const char **);
 int64_t		 util_now_ms(void);
 int		 util_remaining_ms(int64_t);
+struct timespec	 util_ms_timespec(int);
 int		 util_set_cloexec(int);
 
 #endif /* SOCK64_UTIL_H */

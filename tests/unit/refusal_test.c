@@ -15,44 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "check.h"
 #include "log.h"
 #include "refusal.h"
 
 #define T0	1000000		/* any time: the clock is the caller's */
-
-static int	 orig_err = -1;
-static int	 cap_fd = -1;
-
-/* Log lines from now on go to a fresh file instead of stderr. */
-static void
-cap_start(void)
-{
-	char	 path[] = "/tmp/refusal_test.XXXXXX";
-
-	fflush(stderr);
-	if ((cap_fd = mkstemp(path)) == -1 || unlink(path) == -1 ||
-	    dup2(cap_fd, STDERR_FILENO) == -1) {
-		perror("capture");
-		exit(1);
-	}
-}
-
-/* What was logged since cap_start(); stderr is itself again. */
-static const char *
-cap_end(void)
-{
-	static char	 buf[16384];
-	ssize_t		 n;
-
-	dup2(orig_err, STDERR_FILENO);
-	if (lseek(cap_fd, 0, SEEK_SET) == -1 ||
-	    (n = read(cap_fd, buf, sizeof(buf) - 1)) == -1)
-		n = 0;
-	buf[n] = '\0';
-	close(cap_fd);
-	return buf;
-}
 
 static size_t
 lines(const char *s)
@@ -62,18 +30,6 @@ lines(const char *s)
 	for (; *s != '\0'; s++)
 		n += *s == '\n';
 	return n;
-}
-
-static struct addr_source
-ip(int family, const char *text)
-{
-	struct addr_source	 src;
-
-	memset(&src, 0, sizeof(src));
-	src.family = family;
-	if (inet_pton(family, text, src.bytes) != 1)
-		abort();
-	return src;
 }
 
 static void
@@ -193,8 +149,6 @@ test_unix_and_ipv6(void)
 int
 main(void)
 {
-	if ((orig_err = dup(STDERR_FILENO)) == -1)
-		return 1;
 	log_init("refusal_test", LOG_LEVEL_INFO, LOG_TO_STDERR);
 	test_first_then_summary();
 	test_overflow();

@@ -22,6 +22,7 @@
 #include "check.h"
 #include "listen.h"
 #include "log.h"
+#include "loop.h"
 #include "systemd.h"
 
 static void	put_fd(int, int);
@@ -186,7 +187,7 @@ test_notify(void)
 {
 	struct systemd_notify	 n;
 	struct sockaddr_un	 sun;
-	struct listen_stats	 st;
+	struct loop_stats	 st;
 	char			 err[256], buf[256];
 	ssize_t			 len;
 	int			 fd;

@@ -1,0 +1,521 @@
+/*
+ * sock64: the parent's loop.  It does as little per client as it can:
+ * accept, fork, close; the child runs the session, a function pointer,
+ * so the loop knows processes, not the protocol.  It keeps the children
+ * to count, cap and signal them; SIGCHLD only sets a flag, and reaping
+ * happens here.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "children.h"
+#include "compat.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "sig.h"
+#include "srclimit.h"
+#include "util.h"
+
+/* After accept(2) runs out of a resource, or fork(2) fails. */
+#define LOOP_PAUSE_MS		100
+#define LOOP_WARN_EVERY_MS	10000
+/* At shutdown, how long a client accepted just now has to send. */
+#define LOOP_SETTLE_MS		100
+/* The report hook hears of changed counts at most this often. */
+#define LOOP_REPORT_MS		1000
+
+/* A client accepted and not yet handed to a child. */
+struct accepted {
+	const struct listener		*listener;
+	int				 fd;		/* -1: none */
+	int				 later;	/* counted by its child */
+	socklen_t			 addrlen;
+	struct sockaddr_storage		 addr;
+	struct addr_source		 source;	/* --max-per-source */
+};
+
+struct loop {
+	const struct loop_opts		*opts;
+	struct children			 children;
+	int64_t				 paused_until;
+	int64_t				 warned_at;
+	unsigned long long		 served;
+	struct loop_stats		 reported;
+	int64_t				 reported_at;
+	/* For ppoll(2): the report pipe, then one per listener. */
+	struct pollfd			*pfd;
+	/* A client whose fork failed: it is served before anyone else. */
+	struct accepted			 pending;
+	struct srclimit			 srclimit;	/* --max-per-source */
+};
+
+static int	loop_wait(struct loop *, int);
+static int	loop_due(struct loop *);
+static int	loop_report(struct loop *, int);
+static void	loop_accept(struct loop *, const struct listener *);
+static void	loop_pause(struct loop *, const char *, const char *, int);
+static int	loop_spawn(struct loop *, const struct accepted *);
+static void	loop_retry(struct loop *);
+static void	loop_pending_close(struct loop *);
+static void	loop_child(const struct loop *, const struct accepted *, int)
+		    __attribute__((noreturn));
+static void	loop_reap(struct loop *);
+static void	loop_stop(struct loop *);
+static void	loop_settle(struct loop *);
+static void	loop_nap(struct loop *, int);
+
+/*
+ * Serves every listener until SIGTERM or SIGINT; returns 0 once stopped
+ * (listeners closed, every child signalled and reaped), or -1 if it
+ * could not start.  Trapped signals must be blocked (sig.c).
+ */
+int
+loop_run(const struct loop_opts *o)
+{
+	struct loop	 lp;
+	size_t		 i;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.opts = o;
+	lp.pending.fd = -1;
+	if (children_init(&lp.children, o->max_children) == -1)
+		return -1;
+	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
+	if (lp.pfd == NULL || srclimit_open(&lp.srclimit, o->max_per_source,
+	    o->later_source, o->later_arg) == -1) {
+		children_free(&lp.children);
+		free(lp.pfd);
+		return -1;
+	}
+	lp.pfd[0].fd = lp.srclimit.reports[0];
+	lp.pfd[0].events = POLLIN;
+	for (i = 0; i < o->nlisteners; i++) {
+		lp.pfd[i + 1].fd = o->listeners[i].fd;
+		lp.pfd[i + 1].events = POLLIN;
+	}
+	for (;;) {
+		if (sig_got_chld) {
+			sig_got_chld = 0;
+			loop_reap(&lp);
+		}
+		loop_retry(&lp);
+		if (sig_got_term)
+			break;
+		if (sig_got_hup) {
+			sig_got_hup = 0;
+			log_info("SIGHUP ignored: there is no configuration "
+			    "to reload");
+		}
+		if (loop_wait(&lp, loop_due(&lp)) <= 0)
+			continue;
+		for (i = 0; i < o->nlisteners; i++)
+			if (lp.pfd[i + 1].revents != 0)
+				loop_accept(&lp, &o->listeners[i]);
+	}
+	loop_report(&lp, 1);
+	loop_stop(&lp);
+	children_free(&lp.children);
+	free(lp.pfd);
+	return 0;
+}
+
+/*
+ * Waits in ppoll(2), the only place the trapped signals are open; it
+ * takes descriptors of any number, as select(2) does not.  Listeners are
+ * watched only below the child cap and outside a pause, so a full house
+ * or a resource shortage never spins.  Returns the number of ready
+ * listeners (their revents say which), 0 on a signal or time-out.  Work
+ * due in due ms (-1: none) bounds the wait.
+ */
+static int
+loop_wait(struct loop *lp, int due)
+{
+	const struct loop_opts		*o = lp->opts;
+	struct timespec			 ts, *tsp = NULL;
+	nfds_t				 nfds = 1;
+	int				 n, ms;
+
+	/* The report pipe (pfd[0]) is read even at the cap or in a pause. */
+	if ((ms = util_remaining_ms(lp->paused_until)) <= 0) {
+		/* Not paused (-1), or the pause is over (0). */
+		ms = -1;
+		lp->paused_until = 0;
+		if (lp->pending.fd != -1)
+			ms = 0;		/* its fork is due: loop_retry() */
+		else if (lp->children.n < o->max_children)
+			nfds += o->nlisteners;
+	}
+	if (due >= 0 && (ms == -1 || due < ms))
+		ms = due;
+	if (ms >= 0) {
+		ts = util_ms_timespec(ms);
+		tsp = &ts;
+	}
+	n = compat_ppoll(lp->pfd, nfds, tsp, &o->wait_mask);
+	if (n == -1) {
+		/* After EINTR the revents are not looked at. */
+		if (errno != EINTR)
+			loop_pause(lp, "ppoll", "", errno);
+		return 0;
+	}
+	if (n > 0 && lp->pfd[0].revents != 0) {
+		srclimit_answer(&lp->srclimit, &lp->children);
+		n--;
+	}
+	return n;
+}
+
+/*
+ * The ms until the loop has something to do besides accepting: a report
+ * held back, or refusals to sum up in the log.  -1 for nothing.
+ */
+static int
+loop_due(struct loop *lp)
+{
+	int	 report, refused;
+
+	report = loop_report(lp, 0);
+	refused = srclimit_due(&lp->srclimit);
+	if (report == -1 || (refused != -1 && refused < report))
+		return refused;
+	return report;
+}
+
+/*
+ * Accepts clients from one listener until it has none, we are full, or
+ * a fork failed: then the rest wait in the backlog (see loop_retry).
+ */
+static void
+loop_accept(struct loop *lp, const struct listener *l)
+{
+	const struct loop_opts		*o = lp->opts;
+	struct accepted			 a;
+	enum srclimit_verdict		 v;
+
+	a.listener = l;
+	while (lp->pending.fd == -1 && lp->children.n < o->max_children) {
+		a.addrlen = sizeof(a.addr);
+		a.fd = compat_accept(l->fd, (struct sockaddr *)&a.addr,
+		    &a.addrlen);
+		if (a.fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			default:
+				/* EMFILE, ENFILE, ENOBUFS, ENOMEM... */
+				loop_pause(lp, "accept on ", l->name, errno);
+				return;
+			}
+		}
+		v = srclimit_admit(&lp->srclimit, &lp->children, l, a.fd,
+		    &a.addr, a.addrlen, &a.source);
+		if (v == SRCLIMIT_REFUSED) {
+			close(a.fd);
+			continue;
+		}
+		/* Counted once the child knows the source (PROXY). */
+		a.later = v == SRCLIMIT_LATER;
+		loop_spawn(lp, &a);
+	}
+}
+
+/*
+ * Stops watching the listeners for a moment after a resource shortage
+ * (or until a child exits and frees what it held), warning "WHAT OBJ:
+ * strerror" at most once every LOOP_WARN_EVERY_MS.
+ */
+static void
+loop_pause(struct loop *lp, const char *what, const char *obj, int err)
+{
+	int64_t	 now = util_now_ms();
+
+	lp->paused_until = now + LOOP_PAUSE_MS;
+	if (lp->warned_at != 0 && now - lp->warned_at < LOOP_WARN_EVERY_MS)
+		return;
+	lp->warned_at = now;
+	errno = err;
+	log_warn("%s%s (pausing accepts briefly)", what, obj);
+}
+
+/*
+ * Forks a child for the accepted client.  If that fails (fork, or the
+ * pipe for a later verdict), the client is not closed: it becomes
+ * lp->pending, accepting pauses, and loop_retry() forks for it before
+ * anyone else is accepted.  Returns 0, or -1 for a client left pending.
+ */
+static int
+loop_spawn(struct loop *lp, const struct accepted *a)
+{
+	struct child	*ch;
+	pid_t		 pid;
+	int		 vp[2] = { -1, -1 };
+
+	if (a->later && srclimit_verdict_pipe(vp) == -1) {
+		loop_pause(lp, "pipe", "", errno);
+		pid = -1;
+	} else if ((pid = fork()) == -1)
+		loop_pause(lp, "fork", "", errno);
+	if (pid == -1) {
+		if (vp[0] != -1) {
+			close(vp[0]);
+			close(vp[1]);
+		}
+		lp->pending = *a;
+		return -1;
+	}
+	if (pid == 0) {
+		if (vp[1] != -1)
+			close(vp[1]);
+		loop_child(lp, a, vp[0]);
+	}
+	if (vp[0] != -1)
+		close(vp[0]);
+	/* Below the cap (loop_accept): there is room. */
+	ch = children_add(&lp->children, pid);
+	ch->verdict_fd = vp[1];
+	ch->listener = a->listener;
+	ch->addrlen = a->addrlen;
+	memcpy(&ch->addr, &a->addr, a->addrlen);
+	ch->source = a->source;
+	lp->served++;
+	close(a->fd);
+	return 0;
+}
+
+/*
+ * The client whose fork failed goes first: once the pause is over, or a
+ * child has exited (which ends it), its fork is tried again, before any
+ * other client is accepted.  Clients wait meanwhile; none is dropped.
+ */
+static void
+loop_retry(struct loop *lp)
+{
+	struct accepted	 a;
+
+	if (lp->pending.fd == -1 || util_remaining_ms(lp->paused_until) > 0)
+		return;
+	a = lp->pending;
+	lp->pending.fd = -1;
+	loop_spawn(lp, &a);
+}
+
+/*
+ * At shutdown, a client whose fork still fails will not be served.  It
+ * is closed as the clients still in the listen backlog are when the
+ * listening sockets close: close(2), so it sees end of input, or a reset
+ * if it had sent bytes we never read.  A line says so.
+ */
+static void
+loop_pending_close(struct loop *lp)
+{
+	struct accepted	*a = &lp->pending;
+	char		 peer[ADDR_NAME_MAX];
+
+	if (a->fd == -1)
+		return;
+	listen_client_name(a->listener, &a->addr, a->addrlen, peer, sizeof(peer));
+	log_warnx("%s: closed unserved: no child could be forked for it "
+	    "before shutdown", peer);
+	close(a->fd);
+	a->fd = -1;
+}
+
+/*
+ * Gives the report hook the counts if they changed, at most once every
+ * LOOP_REPORT_MS (a busy server pays one clock read per wake-up and
+ * nothing per client), and always when stopping.  Returns the ms until
+ * a held-back report is due, or -1 when none is.
+ */
+static int
+loop_report(struct loop *lp, int stopping)
+{
+	const struct loop_opts		*o = lp->opts;
+	int64_t				 now;
+
+	if (o->report == NULL || (!stopping &&
+	    lp->reported.children == lp->children.n &&
+	    lp->reported.served == lp->served))
+		return -1;
+	now = util_now_ms();
+	if (!stopping && lp->reported_at != 0 &&
+	    now - lp->reported_at < LOOP_REPORT_MS)
+		return (int)(LOOP_REPORT_MS - (now - lp->reported_at));
+	lp->reported.children = lp->children.n;
+	lp->reported.served = lp->served;
+	lp->reported.stopping = stopping;
+	lp->reported_at = now;
+	o->report(&lp->reported, o->report_arg);
+	return -1;
+}
+
+/*
+ * The child: drop what belongs to the parent, set up the connection and
+ * serve it.  It never returns into the parent's loop.
+ */
+static void
+loop_child(const struct loop *lp, const struct accepted *a, int verdict)
+{
+	const struct loop_opts	*o = lp->opts;
+	const struct listener	*l = a->listener;
+	struct loop_client	 client;
+	size_t			 i;
+	int			 on = 1;
+
+	/* One client's child may wait for the log: see log_blocking(). */
+	log_blocking();
+	for (i = 0; i < o->nlisteners; i++)
+		close(o->listeners[i].fd);
+	srclimit_child(&lp->srclimit, &lp->children, verdict,
+	    &client.report_fd, &client.verdict_fd);
+	/*
+	 * Non-blocking, so that a peer which stops reading cannot hold a
+	 * write past --write-timeout; the connection loop polls for room.
+	 */
+	if (sig_child_setup(&o->wait_mask, a->fd, a->fd) == -1) {
+		log_warn("child set-up");
+		_exit(1);
+	}
+	if (compat_accepted(a->fd) == -1) {
+		log_warn("child set-up");
+		_exit(1);
+	}
+	if (!l->is_unix)
+		setsockopt(a->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	client.listener = l;
+	memcpy(&client.addr, &a->addr, a->addrlen);
+	client.addrlen = a->addrlen;
+	listen_client_name(l, &a->addr, a->addrlen, client.name,
+	    sizeof(client.name));
+	_exit(o->serve(a->fd, &client, o->arg));
+}
+
+/*
+ * Collects every child that has exited; logs the ones that died badly.
+ * A child that exits frees descriptors, so a pause in accepting ends.
+ */
+static void
+loop_reap(struct loop *lp)
+{
+	struct child	*ch;
+	char		 peer[ADDR_NAME_MAX];
+	pid_t		 pid;
+	int		 status;
+
+	/* With no child left there is nothing to ask the kernel. */
+	while (lp->children.n > 0 &&
+	    (pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		lp->paused_until = 0;
+		if ((ch = children_find(&lp->children, pid)) == NULL)
+			continue;
+		if (WIFSIGNALED(status)) {
+			listen_client_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
+			log_warnx("%s: child %ld killed by signal %d", peer,
+			    (long)pid, WTERMSIG(status));
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+		    log_get_level() >= LOG_LEVEL_DEBUG) {
+			listen_client_name(ch->listener, &ch->addr, ch->addrlen,
+			    peer, sizeof(peer));
+			log_debug("%s: child %ld exited with status %d", peer,
+			    (long)pid, WEXITSTATUS(status));
+		}
+		if (ch->verdict_fd != -1)
+			close(ch->verdict_fd);
+		children_remove(&lp->children, ch);
+	}
+}
+
+/*
+ * Shutdown: no new clients; SIGTERM to every child, which finishes the
+ * reply in flight and exits; after the grace period, SIGKILL to those
+ * left.  Every child is reaped before we return.
+ */
+static void
+loop_stop(struct loop *lp)
+{
+	const struct loop_opts		*o = lp->opts;
+	int64_t				 deadline;
+	size_t				 i;
+	int				 killed = 0, left;
+
+	for (i = 0; i < o->nlisteners; i++)
+		listen_close(&o->listeners[i]);
+	loop_pending_close(lp);
+	srclimit_close(&lp->srclimit, &lp->children);
+	loop_settle(lp);
+	if (lp->children.n > 0)
+		log_info("stopping: waiting up to %d s for %zu connections",
+		    o->grace, lp->children.n);
+	children_signal(&lp->children, SIGTERM);
+	deadline = util_now_ms() + (int64_t)o->grace * 1000;
+	sig_got_chld = 0;
+	loop_reap(lp);
+	while (lp->children.n > 0) {
+		left = util_remaining_ms(deadline);
+		if (left == 0 && !killed) {
+			log_warnx("%zu connections still open after %d s: "
+			    "killing them", lp->children.n, o->grace);
+			children_signal(&lp->children, SIGKILL);
+			killed = 1;
+		}
+		loop_nap(lp, killed ? 1000 : left);
+	}
+}
+
+/*
+ * Before the children are told to stop: a client accepted a moment ago
+ * may not have sent its first frame yet, and a child stopped now would
+ * close on it unanswered.  Waits LOOP_SETTLE_MS (within --grace) while
+ * children remain, reaping those that finish.
+ */
+static void
+loop_settle(struct loop *lp)
+{
+	const struct loop_opts		*o = lp->opts;
+	int64_t				 until;
+	int				 left;
+
+	left = o->grace * 1000 < LOOP_SETTLE_MS ? o->grace * 1000 :
+	    LOOP_SETTLE_MS;
+	until = util_now_ms() + left;
+	while (lp->children.n > 0 && (left = util_remaining_ms(until)) > 0)
+		loop_nap(lp, left);
+}
+
+/*
+ * At shutdown: waits ms, or less when SIGCHLD arrives (ppoll returns
+ * early with EINTR), then reaps.
+ */
+static void
+loop_nap(struct loop *lp, int ms)
+{
+	struct timespec	 ts;
+
+	ts = util_ms_timespec(ms);
+	compat_ppoll(NULL, 0, &ts, &lp->opts->wait_mask);
+	sig_got_chld = 0;
+	loop_reap(lp);
+}

@@ -1,0 +1,267 @@
+/*
+ * sock64: --max-per-source.  A client's source is its IP address, or for
+ * a unix socket its uid.  The parent counts it over the live children,
+ * so the count is exact whichever way they ended.  Where the source is
+ * known only to the child (the client a balancer's PROXY header names),
+ * the child writes it down one pipe shared by all such children, and the
+ * parent answers down a pipe of that child's own: 'y' to serve, 'n' when
+ * the source is full.  Without such clients none of these pipes exist
+ * and accepting costs nothing more.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "listen.h"
+#include "log.h"
+#include "srclimit.h"
+#include "util.h"
+
+/* A child's report of its source (srclimit_ask). */
+struct srclimit_note {
+	pid_t			 pid;
+	struct addr_source	 source;
+	char			 name[ADDR_NAME_MAX];
+};
+
+static int	srclimit_over(struct srclimit *, const struct children *,
+		    const struct addr_source *, const char *, const char *);
+
+/*
+ * At most max connections from a source (0: no limit).  later (or NULL)
+ * says which clients' children report their source (arg is its last
+ * argument); for them the report pipe is opened.  Returns 0, or -1 with
+ * errno.
+ */
+int
+srclimit_open(struct srclimit *sl, size_t max,
+    int (*later)(const struct sockaddr *, socklen_t, int, void *), void *arg)
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->max = max;
+	sl->reports[0] = sl->reports[1] = -1;
+	sl->later = later;
+	sl->later_arg = arg;
+	if (later == NULL || max == 0)
+		return 0;
+	if (pipe(sl->reports) == -1)
+		return -1;
+	if (util_set_cloexec(sl->reports[0]) == -1 ||
+	    util_set_cloexec(sl->reports[1]) == -1 ||
+	    fcntl(sl->reports[0], F_SETFL, O_NONBLOCK) == -1) {
+		close(sl->reports[0]);
+		close(sl->reports[1]);
+		sl->reports[0] = sl->reports[1] = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * At shutdown: nobody is refused any more, so what was counted is
+ * logged now; the report pipe and every verdict not given yet are
+ * closed, and a child still waiting for its verdict stops at end of
+ * file.
+ */
+void
+srclimit_close(struct srclimit *sl, struct children *ct)
+{
+	size_t	 i;
+
+	refusal_flush(&sl->refused, util_now_ms(), 1);
+	if (sl->reports[0] == -1)
+		return;
+	close(sl->reports[0]);
+	close(sl->reports[1]);
+	sl->reports[0] = sl->reports[1] = -1;
+	for (i = 0; i < ct->n; i++)
+		if (ct->child[i].verdict_fd != -1) {
+			close(ct->child[i].verdict_fd);
+			ct->child[i].verdict_fd = -1;
+		}
+}
+
+/*
+ * At accept, the client on fd from ss on l: counted later by its child
+ * (a PROXY header's client), admitted, or refused when its source
+ * already has max connections.  *src receives the source counted now,
+ * all zero where there is none (no limit, counted later, or the system
+ * does not say who).
+ */
+enum srclimit_verdict
+srclimit_admit(struct srclimit *sl, const struct children *ct,
+    const struct listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, struct addr_source *src)
+{
+	char		 peer[ADDR_NAME_MAX];
+	long long	 uid, gid, pid;
+
+	memset(src, 0, sizeof(*src));
+	if (sl->reports[1] != -1 && sl->later((const struct sockaddr *)ss,
+	    len, l->is_unix, sl->later_arg))
+		return SRCLIMIT_LATER;
+	if (sl->max == 0)
+		return SRCLIMIT_ADMITTED;
+	if (l->is_unix) {
+		compat_peercred(fd, &uid, &gid, &pid);
+		if (uid == -1)
+			return SRCLIMIT_ADMITTED; /* the system does not say */
+		src->family = AF_UNIX;
+		memcpy(src->bytes, &uid, sizeof(uid));
+		snprintf(peer, sizeof(peer), "uid %lld", uid);
+	} else if (addr_source((const struct sockaddr *)ss, len, src) == 0)
+		addr_format((const struct sockaddr *)ss, len, peer,
+		    sizeof(peer));
+	else
+		return SRCLIMIT_ADMITTED;
+	if (srclimit_over(sl, ct, src, peer, l->name))
+		return SRCLIMIT_REFUSED;
+	return SRCLIMIT_ADMITTED;
+}
+
+/*
+ * True when src already has max connections: the refusal of peer (as
+ * log lines name it) on the listener named on goes to the refusal log.
+ */
+static int
+srclimit_over(struct srclimit *sl, const struct children *ct,
+    const struct addr_source *src, const char *peer, const char *on)
+{
+	size_t	 n;
+
+	n = children_count_source(ct, src);
+	if (n < sl->max)
+		return 0;
+	refusal_note(&sl->refused, src, peer, on, n, util_now_ms());
+	return 1;
+}
+
+/*
+ * The pipe for one child's verdict, both ends close-on-exec: the child
+ * keeps vp[0], the parent vp[1].  Returns 0, or -1 with errno and none
+ * open.
+ */
+int
+srclimit_verdict_pipe(int vp[2])
+{
+	int	 saved;
+
+	vp[0] = vp[1] = -1;
+	if (pipe(vp) == -1)
+		return -1;
+	if (util_set_cloexec(vp[0]) == -1 || util_set_cloexec(vp[1]) == -1) {
+		saved = errno;
+		close(vp[0]);
+		close(vp[1]);
+		vp[0] = vp[1] = -1;
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the children's reports and answers each: 'y' to serve, 'n'
+ * (logged) when its source already has max connections.  A source
+ * counts from the moment it is let in.
+ */
+void
+srclimit_answer(struct srclimit *sl, struct children *ct)
+{
+	struct srclimit_note	 sn;
+	struct child		*ch;
+	char			 v;
+
+	while (read(sl->reports[0], &sn, sizeof(sn)) == (ssize_t)sizeof(sn)) {
+		if ((ch = children_find(ct, sn.pid)) == NULL ||
+		    ch->verdict_fd == -1)
+			continue;
+		sn.name[sizeof(sn.name) - 1] = '\0';
+		v = srclimit_over(sl, ct, &sn.source, sn.name,
+		    ch->listener->name) ? 'n' : 'y';
+		if (v == 'y')
+			ch->source = sn.source;
+		if (write(ch->verdict_fd, &v, 1) == -1)
+			log_warn("verdict for child %ld", (long)sn.pid);
+		close(ch->verdict_fd);
+		ch->verdict_fd = -1;
+	}
+}
+
+/*
+ * The ms until refusals held back are due in the log, or -1 for none.
+ */
+int
+srclimit_due(struct srclimit *sl)
+{
+	if (sl->refused.active == 0)
+		return -1;
+	return refusal_flush(&sl->refused, util_now_ms(), 0);
+}
+
+/*
+ * In a new child: none of the other children's verdicts, and the report
+ * pipe's write end only if this child reports, that is if it has a
+ * verdict pipe (verdict: its read end, or -1).  *report_fd and
+ * *verdict_fd receive what srclimit_ask() needs, or -1.
+ */
+void
+srclimit_child(const struct srclimit *sl, const struct children *ct,
+    int verdict, int *report_fd, int *verdict_fd)
+{
+	size_t	 i;
+
+	*report_fd = *verdict_fd = -1;
+	if (sl->reports[0] == -1)
+		return;
+	close(sl->reports[0]);
+	for (i = 0; i < ct->n; i++)
+		if (ct->child[i].verdict_fd != -1)
+			close(ct->child[i].verdict_fd);
+	if (verdict == -1) {
+		close(sl->reports[1]);
+		return;
+	}
+	*report_fd = sl->reports[1];
+	*verdict_fd = verdict;
+}
+
+/*
+ * In a child whose source the parent did not count at accept: reports
+ * it (name is for the parent's log line) and waits for the verdict.
+ * Returns 1 to serve, 0 when over --max-per-source, -1 on an error or
+ * when the parent is stopping.  Both descriptors are closed.
+ */
+int
+srclimit_ask(int report_fd, int verdict_fd, const struct addr_source *src,
+    const char *name)
+{
+	struct srclimit_note	 sn;
+	ssize_t			 n;
+	char			 v = 0;
+
+	memset(&sn, 0, sizeof(sn));
+	sn.pid = getpid();
+	sn.source = *src;
+	snprintf(sn.name, sizeof(sn.name), "%s", name);
+	/* Smaller than PIPE_BUF: written whole, never interleaved. */
+	while ((n = write(report_fd, &sn, sizeof(sn))) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (n == (ssize_t)sizeof(sn))
+		while ((n = read(verdict_fd, &v, 1)) == -1 && errno == EINTR)
+			continue;
+	close(report_fd);
+	close(verdict_fd);
+	if (n != 1)
+		return -1;
+	return v == 'y';
+}
