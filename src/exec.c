@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "execenv.h"
 #include "log.h"
 #include "sig.h"
 #include "util.h"

@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "echo.h"
 #include "exec.h"
+#include "execenv.h"
 #include "listen.h"
 #include "log.h"
 #include "peer.h"
