@@ -22,14 +22,13 @@
 
 #include "addr.h"
 #include "conn.h"
-#include "echo.h"
 #include "exec.h"
 #include "execenv.h"
 #include "listen.h"
 #include "log.h"
-#include "peer.h"
 #include "priv.h"
 #include "proxyio.h"
+#include "session.h"
 #include "sig.h"
 #include "systemd.h"
 #include "util.h"
@@ -64,13 +63,6 @@ struct config {
 	size_t		 nproxy_from;
 	int		 reuseport;
 	int		 socket_mode;	/* unix listeners; -1: the umask's */
-};
-
-/* What each connection is served with. */
-struct serve_args {
-	struct conn_opts	 conn;
-	const struct exec_opts	*exec;		/* NULL: echo */
-	struct proxy_opts	 proxy;
 };
 
 enum {
@@ -133,16 +125,8 @@ static int	run_standalone(const struct config *);
 static size_t	open_listeners(const struct config *,
 		    const struct listen_perm *, struct listener *);
 static int	run_inetd(const struct config *);
-static int	serve_client(int, const struct listen_peer *, void *);
-static int	serve_proxied(int, const struct listen_peer *,
-		    const struct serve_args *);
-static int	later_source(const struct sockaddr *, socklen_t, int, void *);
 static void	parse_proxy(struct config *, int, const char *);
 static void	proxy_opts_from(const struct config *, struct proxy_opts *);
-static int64_t	header_deadline(const struct conn_opts *);
-static int	inetd_proxy(const struct config *,
-		    const struct sockaddr_storage *, socklen_t,
-		    struct conn_opts *, struct proxy_conn *);
 static void	print_ports(const struct listener *, size_t);
 static void	close_listeners(struct listener *, size_t);
 static int	log_level_from(const struct config *);
@@ -151,9 +135,6 @@ static void	exec_opts_from(const struct config *, struct exec_opts *);
 static int	stop_budget(const struct config *);
 static void	resolve_program(struct config *);
 static int	program_runs_as_user(const struct config *);
-static enum conn_result	serve(int, int, int, const struct conn_opts *,
-			    const struct exec_opts *,
-			    const struct proxy_header *);
 static enum log_dest	inetd_log_dest(void);
 
 int
@@ -545,7 +526,6 @@ conn_opts_from(const struct config *cf, struct conn_opts *o)
 	o->idle_timeout = cf->idle_timeout;
 	o->frame_timeout = cf->frame_timeout;
 	o->write_timeout = cf->write_timeout;
-	o->handler = &echo_handler;
 	o->stop = &sig_got_term;
 	o->stop_ms = stop_budget(cf);
 }
@@ -634,7 +614,7 @@ run_standalone(const struct config *cf)
 {
 	struct listener		 ls[MAX_LISTENERS];
 	struct listen_opts	 lo;
-	struct serve_args	 sa;
+	struct session_opts	 so;
 	struct exec_opts	 eo;
 	struct systemd_notify	 notify;
 	struct priv_user	 pu;
@@ -671,9 +651,9 @@ run_standalone(const struct config *cf)
 		print_ports(ls, lo.nlisteners);
 	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
 
-	conn_opts_from(cf, &sa.conn);
+	conn_opts_from(cf, &so.conn);
 	exec_opts_from(cf, &eo);
-	sa.exec = cf->program != NULL ? &eo : NULL;
+	so.exec = cf->program != NULL ? &eo : NULL;
 	lo.listeners = ls;
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
@@ -685,12 +665,12 @@ run_standalone(const struct config *cf)
 	 */
 	if (cf->program != NULL && lo.grace == 0)
 		lo.grace = 1;
-	lo.serve = serve_client;
-	lo.arg = &sa;
-	proxy_opts_from(cf, &sa.proxy);
-	if (sa.proxy.accept != 0) {
-		lo.later_source = later_source;
-		lo.later_arg = &sa.proxy;
+	lo.serve = session_serve;
+	lo.arg = &so;
+	proxy_opts_from(cf, &so.proxy);
+	if (so.proxy.accept != 0) {
+		lo.later_source = session_later_source;
+		lo.later_arg = &so;
 	}
 	if (notify.len != 0) {
 		lo.report = systemd_report;
@@ -770,117 +750,6 @@ print_ports(const struct listener *ls, size_t n)
 	close(fd);
 }
 
-/* Runs in each forked child, on the accepted connection. */
-static int
-serve_client(int fd, const struct listen_peer *peer, void *arg)
-{
-	const struct serve_args	*sa = arg;
-	struct conn_opts	 o = sa->conn;
-
-	if (sa->proxy.accept != 0 && proxy_trusted(&sa->proxy,
-	    (const struct sockaddr *)&peer->addr, peer->addrlen,
-	    peer->listener->is_unix))
-		return serve_proxied(fd, peer, sa);
-	o.peer = peer->name;
-	log_debug("%s: connected to %s", peer->name, peer->listener->name);
-	return serve(fd, fd, fd, &o, sa->exec, NULL) == CONN_CLOSED ? 0 : 1;
-}
-
-/* The parent counts a balancer's clients once their child reports. */
-static int
-later_source(const struct sockaddr *sa, socklen_t len, int is_unix,
-    void *arg)
-{
-	return proxy_trusted(arg, sa, len, is_unix);
-}
-
-/*
- * A connection from a balancer: its PROXY header first, then the client
- * it names is the peer for the log, --max-per-source and the program.
- * A LOCAL header (a health check) or UNKNOWN addresses leave the
- * balancer as the peer.
- */
-static int
-serve_proxied(int fd, const struct listen_peer *peer,
-    const struct serve_args *sa)
-{
-	struct conn_opts	 o = sa->conn;
-	struct proxy_conn	 pc;
-	struct addr_source	 src;
-	int			 rv;
-
-	o.started = util_now_ms();
-	rv = proxy_read(fd, sa->proxy.accept, peer->name,
-	    header_deadline(&o), &pc);
-	if (rv != 1)
-		return rv == 0 ? 0 : 1;
-	log_debug("%s: connected to %s via %s (PROXY v%d%s)", pc.name,
-	    peer->listener->name, peer->name, pc.hdr.version,
-	    pc.proxied ? "" : ", no client address");
-	if (peer->report_fd != -1) {
-		memset(&src, 0, sizeof(src));
-		if (pc.proxied)
-			addr_source((struct sockaddr *)&pc.hdr.src,
-			    pc.hdr.srclen, &src);
-		else
-			addr_source((const struct sockaddr *)&peer->addr,
-			    peer->addrlen, &src);
-		if ((rv = listen_report_source(peer, &src, pc.name)) != 1)
-			return rv == 0 ? 1 : 0;
-	}
-	o.peer = pc.name;
-	o.pending = pc.rest;
-	o.npending = pc.nrest;
-	return serve(fd, fd, fd, &o, sa->exec, pc.proxied ? &pc.hdr : NULL) ==
-	    CONN_CLOSED ? 0 : 1;
-}
-
-/*
- * A PROXY header is due within --frame-timeout of the start, else
- * --idle-timeout; the first frame's time counts from the start too.
- */
-static int64_t
-header_deadline(const struct conn_opts *o)
-{
-	int	 s = o->frame_timeout > 0 ? o->frame_timeout : o->idle_timeout;
-
-	return s > 0 ? o->started + (int64_t)s * 1000 : 0;
-}
-
-/*
- * One connection, with the echo handler or, given eo, a program run per
- * request; sockfd (which may not be a socket) tells the program who the
- * peer is.
- */
-static enum conn_result
-serve(int rfd, int wfd, int sockfd, const struct conn_opts *co,
-    const struct exec_opts *eo, const struct proxy_header *ph)
-{
-	struct conn_opts	 o = *co;
-	struct conn_handler	 h;
-	struct peer_env		 pe;
-	struct exec_handler	*eh;
-	enum conn_result	 rv;
-
-	if (eo == NULL)
-		return conn_serve(rfd, wfd, &o);
-	if ((ph != NULL ? peer_env_proxied(sockfd, &ph->src, &pe) :
-	    peer_env(sockfd, &pe)) == -1) {
-		log_warn("%s: peer address", o.peer);
-		return CONN_FAILED;
-	}
-	if ((eh = exec_handler_new(eo, wfd, pe.vars, o.peer)) == NULL) {
-		log_warn("%s: exec handler", o.peer);
-		return CONN_FAILED;
-	}
-	h.serve = exec_handler_serve;
-	h.arg = eh;
-	o.handler = &h;
-	rv = conn_serve(rfd, wfd, &o);
-	exec_handler_free(eh);
-	return rv;
-}
-
 /*
  * Where -i mode may log.  Classic inetd and systemd's default make fd 2
  * the connection itself: a log line there would corrupt the stream, so
@@ -906,16 +775,14 @@ inetd_log_dest(void)
 static int
 run_inetd(const struct config *cf)
 {
-	struct sockaddr_storage	 ss;
-	struct conn_opts	 o;
-	struct proxy_conn	 pc;
+	struct session_opts	 so;
 	struct priv_user	 pu;
 	struct exec_opts	 eo;
 	enum log_dest		 dest = inetd_log_dest();
 	sigset_t		 mask;
-	socklen_t		 len = sizeof(ss), typelen = sizeof(int);
-	int			 type, rv;
-	char			 peer[ADDR_NAME_MAX], err[512];
+	socklen_t		 typelen = sizeof(int);
+	int			 type;
+	char			 err[512];
 
 	log_init("sock64d", log_level_from(cf), dest);
 	if (cf->user != NULL && (priv_lookup(cf->user, &pu, err,
@@ -935,11 +802,6 @@ run_inetd(const struct config *cf)
 	sigdelset(&mask, SIGINT);
 	if (sig_child_setup(&mask, STDIN_FILENO, STDOUT_FILENO) == -1)
 		fatal("signal set-up");
-	memset(&ss, 0, sizeof(ss));
-	if (getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) == 0)
-		addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
-	else
-		snprintf(peer, sizeof(peer), "stdin");
 	/*
 	 * A socket is ours alone (inetd, systemd and tcpserver hand it
 	 * over): non-blocking, so --write-timeout holds.  Pipes and
@@ -949,44 +811,11 @@ run_inetd(const struct config *cf)
 	    &typelen) == 0 && fcntl(STDOUT_FILENO, F_SETFL,
 	    fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK) == -1)
 		fatal("fcntl");
-	conn_opts_from(cf, &o);
-	o.peer = peer;
-	o.started = util_now_ms();
-	log_debug("%s: connected (inetd mode)", peer);
-	if ((rv = inetd_proxy(cf, &ss, len, &o, &pc)) != 1)
-		return rv == 0 ? 0 : 1;
+	conn_opts_from(cf, &so.conn);
 	exec_opts_from(cf, &eo);
 	/* Never the client connection as the program's stderr. */
 	eo.log_stderr = dest == LOG_TO_SYSLOG;
-	return serve(STDIN_FILENO, STDOUT_FILENO, STDIN_FILENO, &o,
-	    cf->program != NULL ? &eo : NULL, pc.proxied ? &pc.hdr : NULL) ==
-	    CONN_CLOSED ? 0 : 1;
-}
-
-/*
- * -i with --proxy-protocol: reads the header when this peer must send
- * one (over pipes, when --proxy-from is not given).  Returns 1 to
- * serve, with *o and *pc set; 0 or -1 to stop (exit 0 or 1).
- */
-static int
-inetd_proxy(const struct config *cf, const struct sockaddr_storage *ss,
-    socklen_t len, struct conn_opts *o, struct proxy_conn *pc)
-{
-	struct proxy_opts	 po;
-	int			 rv;
-
-	pc->proxied = 0;
-	proxy_opts_from(cf, &po);
-	if (!proxy_trusted(&po, (const struct sockaddr *)ss, len,
-	    ss->ss_family == AF_UNIX))
-		return 1;
-	if ((rv = proxy_read(STDIN_FILENO, po.accept, o->peer,
-	    header_deadline(o), pc)) != 1)
-		return rv;
-	log_debug("%s: via %s (PROXY v%d)", pc->name, o->peer,
-	    pc->hdr.version);
-	o->peer = pc->name;
-	o->pending = pc->rest;
-	o->npending = pc->nrest;
-	return 1;
+	so.exec = cf->program != NULL ? &eo : NULL;
+	proxy_opts_from(cf, &so.proxy);
+	return session_inetd(&so);
 }
