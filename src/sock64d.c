@@ -13,7 +13,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "session.h"
 #include "sig.h"
 #include "systemd.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:8000"
@@ -112,8 +112,6 @@ static const struct option long_options[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static void	usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 static void	help(void) __attribute__((noreturn));
 static void	parse_options(int, char **, struct config *);
 static void	parse_listen(struct config *, const char *);
@@ -148,20 +146,6 @@ main(int argc, char *argv[])
 	if (cf.inetd)
 		return run_inetd(&cf);
 	return run_standalone(&cf);
-}
-
-/* One line saying what is wrong, then exit 2. */
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	fputs("sock64d: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see sock64d --help)\n", stderr);
-	exit(2);
 }
 
 static void
@@ -274,6 +258,7 @@ parse_options(int argc, char **argv, struct config *cf)
 {
 	int	 ch;
 
+	usage_set_program("sock64d");
 	memset(cf, 0, sizeof(*cf));
 	cf->backlog = 50;
 	cf->max_connections = 256;
@@ -314,12 +299,8 @@ parse_options(int argc, char **argv, struct config *cf)
 			printf("sock64d %s\n", PACKAGE_VERSION);
 			exit(0);
 		case ':':
-			usage_error("option '%s' needs a value",
-			    argv[optind - 1]);
 		case '?':
-			if (optopt != 0)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_bad_option(ch, argv[optind - 1]);
 		default:
 			parse_value(cf, ch, optarg);
 		}
