@@ -19,9 +19,10 @@
 #include "usage.h"
 #include "util.h"
 
-#define DEFAULT_LISTEN		"127.0.0.1:8000"
-#define TIMEOUT_MAX		(7 * 24 * 3600)
+#define CMDLINE_DEFAULT_LISTEN	"127.0.0.1:8000"
+#define CMDLINE_TIMEOUT_MAX	(7 * 24 * 3600)
 
+/* The long options without a short one, sorted; above every char. */
 enum {
 	OPT_FRAME_TIMEOUT = 256,
 	OPT_GRACE,
@@ -36,7 +37,7 @@ enum {
 	OPT_WRITE_TIMEOUT
 };
 
-static const struct option long_options[] = {
+static const struct option cmdline_long_options[] = {
 	{ "print-port",		no_argument,		NULL, '1' },
 	{ "backlog",		required_argument,	NULL, 'b' },
 	{ "max-connections",	required_argument,	NULL, 'c' },
@@ -69,18 +70,323 @@ static const struct option long_options[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static void	help(void) __attribute__((noreturn));
-static void	parse_listen(struct config *, const char *);
-static void	parse_timeout(const char *, const char *, int *);
-static void	parse_socket_mode(struct config *, const char *);
-static void	check_socket_mode(const struct config *);
-static void	parse_value(struct config *, int, const char *);
-static void	parse_proxy(struct config *, int, const char *);
+static void	cmdline_defaults(struct config *);
+static void	cmdline_short_option(struct config *, int, const char *);
+static void	cmdline_long_option(struct config *, int, const char *);
+static void	cmdline_operands(struct config *, int, char **);
+static void	cmdline_check(struct config *);
+static size_t	cmdline_size(const char *, const char *);
+static long long cmdline_count(const char *, const char *, long long,
+		    long long);
+static int	cmdline_seconds(const char *, const char *);
+static void	cmdline_listen(struct config *, const char *);
+static int	cmdline_proxy_protocol(const char *);
+static void	cmdline_proxy_from(struct config *, const char *);
+static int	cmdline_socket_mode(const char *);
+static void	cmdline_check_socket_mode(const struct config *);
+static void	cmdline_version(void) __attribute__((noreturn));
+static void	cmdline_help(void) __attribute__((noreturn));
+static void	cmdline_help_usage(void);
+static void	cmdline_help_options(void);
+static void	cmdline_help_peers(void);
+static void	cmdline_help_notes(void);
+
+/*
+ * Fills cf from the command line, or exits: 2 after a usage error, 0
+ * after --help or --version.  cf->program points into argv.
+ */
+void
+cmdline_parse(int argc, char **argv, struct config *cf)
+{
+	int	 ch;
+
+	usage_set_program("sock64d");
+	cmdline_defaults(cf);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV",
+	    cmdline_long_options, NULL)) != -1) {
+		if (ch == ':' || ch == '?')
+			usage_bad_option(ch, argv[optind - 1]);
+		else if (ch < OPT_FRAME_TIMEOUT)
+			cmdline_short_option(cf, ch, optarg);
+		else
+			cmdline_long_option(cf, ch, optarg);
+	}
+	cmdline_operands(cf, argc, argv);
+	cmdline_check(cf);
+}
 
 static void
-help(void)
+cmdline_defaults(struct config *cf)
 {
-	printf(
+	memset(cf, 0, sizeof(*cf));
+	cf->backlog = 50;
+	cf->max_connections = 256;
+	cf->max_message = 1024 * 1024;
+	cf->idle_timeout = 300;
+	cf->frame_timeout = 30;
+	cf->write_timeout = 30;
+	cf->grace = 10;
+	cf->max_reply = SIZE_MAX;
+	cf->handler_timeout = 30;
+	cf->socket_mode = -1;
+}
+
+/* An option with a short form, in the order of the option string. */
+static void
+cmdline_short_option(struct config *cf, int ch, const char *arg)
+{
+	switch (ch) {
+	case '1':
+		cf->print_port = 1;
+		break;
+	case 'b':
+		cf->backlog = (int)cmdline_count("backlog", arg, 1, 65535);
+		break;
+	case 'c':
+		cf->max_connections = (size_t)cmdline_count("max-connections",
+		    arg, 1, 1000000);
+		break;
+	case 'h':
+		cmdline_help();
+	case 'i':
+		cf->inetd = 1;
+		break;
+	case 'l':
+		cmdline_listen(cf, arg);
+		break;
+	case 'm':
+		cf->max_message = cmdline_size("max-message", arg);
+		break;
+	case 'q':
+		cf->verbosity--;
+		break;
+	case 'u':
+		cf->user = arg;
+		break;
+	case 'v':
+		cf->verbosity++;
+		break;
+	case 'V':
+		cmdline_version();
+	}
+}
+
+/* An option with a long name only, sorted by name. */
+static void
+cmdline_long_option(struct config *cf, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_FRAME_TIMEOUT:
+		cf->frame_timeout = cmdline_seconds("frame-timeout", arg);
+		break;
+	case OPT_GRACE:
+		cf->grace = cmdline_seconds("grace", arg);
+		break;
+	case OPT_HANDLER_TIMEOUT:
+		cf->handler_timeout = cmdline_seconds("handler-timeout", arg);
+		break;
+	case OPT_IDLE_TIMEOUT:
+		cf->idle_timeout = cmdline_seconds("idle-timeout", arg);
+		break;
+	case OPT_MAX_PER_SOURCE:
+		cf->max_per_source = (size_t)cmdline_count("max-per-source",
+		    arg, 0, 1000000);
+		break;
+	case OPT_MAX_REPLY:
+		cf->max_reply = cmdline_size("max-reply", arg);
+		break;
+	case OPT_PROXY_FROM:
+		cmdline_proxy_from(cf, arg);
+		break;
+	case OPT_PROXY_PROTOCOL:
+		cf->proxy_accept = cmdline_proxy_protocol(arg);
+		break;
+	case OPT_REUSEPORT:
+		cf->reuseport = 1;
+		break;
+	case OPT_SOCKET_MODE:
+		cf->socket_mode = cmdline_socket_mode(arg);
+		break;
+	case OPT_WRITE_TIMEOUT:
+		cf->write_timeout = cmdline_seconds("write-timeout", arg);
+		break;
+	}
+}
+
+/* Operands only after "--": the program and its arguments. */
+static void
+cmdline_operands(struct config *cf, int argc, char **argv)
+{
+	if (optind == argc)
+		return;
+	if (strcmp(argv[optind - 1], "--") != 0)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	cf->program = &argv[optind];
+}
+
+/* The options that need or exclude others, and defaults from others. */
+static void
+cmdline_check(struct config *cf)
+{
+	size_t	 i;
+
+	if (cf->max_reply == SIZE_MAX)
+		cf->max_reply = cf->max_message;
+	if (cf->inetd && cf->nlisten > 0)
+		usage_error("--inetd serves stdin and takes no --listen");
+	if (cf->nproxy_from > 0 && cf->proxy_accept == 0)
+		usage_error("--proxy-from needs --proxy-protocol");
+	if (cf->inetd && cf->reuseport)
+		usage_error("--reuseport is for listening sockets, not --inetd");
+	cf->listen_given = cf->nlisten > 0;
+	cmdline_check_socket_mode(cf);
+	if (cf->nlisten == 0)
+		cmdline_listen(cf, CMDLINE_DEFAULT_LISTEN);
+	for (i = 0; i < cf->nlisten; i++)
+		cf->listen[i].reuseport = cf->reuseport;
+}
+
+/* A whole number from min to max; name is the option's long name. */
+static long long
+cmdline_count(const char *name, const char *arg, long long min,
+    long long max)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = parse_num(arg, min, max, &errstr);
+	if (errstr != NULL)
+		usage_error("%s '%s' is %s (%lld-%lld)", name, arg, errstr,
+		    min, max);
+	return n;
+}
+
+/* A size in bytes, with an optional k or M suffix. */
+static size_t
+cmdline_size(const char *name, const char *arg)
+{
+	const char	*errstr;
+	size_t		 n;
+
+	if (parse_size(arg, 0, SIZE_MAX / 2, &n, &errstr) == -1)
+		usage_error("%s '%s' is %s (bytes, or with a k or M suffix)",
+		    name, arg, errstr);
+	return n;
+}
+
+/* Seconds, 0 (never) to a week. */
+static int
+cmdline_seconds(const char *name, const char *arg)
+{
+	const char	*errstr;
+	int		 s;
+
+	if (parse_seconds(arg, CMDLINE_TIMEOUT_MAX, &s, &errstr) == -1)
+		usage_error("%s '%s' is %s (seconds, 0-%d)", name, arg,
+		    errstr, CMDLINE_TIMEOUT_MAX);
+	return s;
+}
+
+static void
+cmdline_listen(struct config *cf, const char *arg)
+{
+	const char	*errstr;
+
+	if (cf->nlisten == CMDLINE_MAX_LISTEN)
+		usage_error("too many --listen addresses (at most %d)",
+		    CMDLINE_MAX_LISTEN);
+	if (addr_parse(arg, &cf->listen[cf->nlisten], &errstr) == -1)
+		usage_error("listen address '%s': %s", arg, errstr);
+	cf->nlisten++;
+}
+
+static int
+cmdline_proxy_protocol(const char *arg)
+{
+	if (strcmp(arg, "v1") == 0)
+		return PROXY_V1;
+	if (strcmp(arg, "v2") == 0)
+		return PROXY_V2;
+	if (strcmp(arg, "any") == 0)
+		return PROXY_ANY;
+	usage_error("proxy-protocol '%s' is not v1, v2 or any", arg);
+}
+
+static void
+cmdline_proxy_from(struct config *cf, const char *arg)
+{
+	const char	*errstr;
+
+	if (cf->nproxy_from == CMDLINE_MAX_PROXY_FROM)
+		usage_error("too many --proxy-from (at most %d)",
+		    CMDLINE_MAX_PROXY_FROM);
+	if (proxy_cidr_parse(arg, &cf->proxy_from[cf->nproxy_from],
+	    &errstr) == -1)
+		usage_error("proxy-from '%s': %s (ADDR, ADDR/BITS or "
+		    "unix)", arg, errstr);
+	cf->nproxy_from++;
+}
+
+/* --socket-mode: 1 to 4 octal digits, as chmod and SocketMode= take. */
+static int
+cmdline_socket_mode(const char *arg)
+{
+	size_t	 i, n = strlen(arg);
+	int	 mode = 0;
+
+	for (i = 0; i < n && i < 4 && arg[i] >= '0' && arg[i] <= '7'; i++)
+		mode = mode * 8 + (arg[i] - '0');
+	if (n == 0 || i != n || mode > 0777)
+		usage_error("socket-mode '%s' is not an octal mode (0000-0777)",
+		    arg);
+	return mode;
+}
+
+/*
+ * --socket-mode sets the mode of the socket files we create.  Without a
+ * unix: --listen there is none (TCP has no file; a socket systemd passes
+ * has its SocketMode=), and an option that would silently do nothing is
+ * more likely a mistake than a wish.
+ */
+static void
+cmdline_check_socket_mode(const struct config *cf)
+{
+	size_t	 i;
+
+	if (cf->socket_mode == -1)
+		return;
+	if (cf->inetd)
+		usage_error("--socket-mode is for unix: listeners, not "
+		    "--inetd");
+	for (i = 0; i < cf->nlisten; i++)
+		if (cf->listen[i].kind == ADDR_UNIX)
+			return;
+	usage_error("--socket-mode needs a unix: --listen address");
+}
+
+static void
+cmdline_version(void)
+{
+	printf("sock64d %s\n", PACKAGE_VERSION);
+	exit(0);
+}
+
+/* In parts: C only promises string literals of 4095 bytes. */
+static void
+cmdline_help(void)
+{
+	cmdline_help_usage();
+	cmdline_help_options();
+	cmdline_help_peers();
+	cmdline_help_notes();
+	exit(0);
+}
+
+static void
+cmdline_help_usage(void)
+{
+	fputs(
 "usage: sock64d [-1iqv] [-b backlog] [-c maxconn] [-l address]... [-m size]\n"
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
@@ -93,7 +399,14 @@ help(void)
 "header holding the payload length in decimal, padded with spaces, then\n"
 "the payload; each request gets one reply frame: its own payload (echo),\n"
 "or what PROGRAM, run once per request with the payload on its stdin,\n"
-"writes on stdout.  Each client is served by a child process of its own.\n"
+"writes on stdout.  Each client is served by a child process of its own.\n",
+	    stdout);
+}
+
+static void
+cmdline_help_options(void)
+{
+	printf(
 "\n"
 "  -l, --listen=ADDR         listen on ADDR; may be repeated.  ADDR is\n"
 "                            HOST:PORT, [IPV6ADDR]:PORT, :PORT or PORT (every\n"
@@ -135,8 +448,13 @@ help(void)
 "  -q, --quiet               log warnings and errors only\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n",
-	    DEFAULT_LISTEN);
-	/* In parts: C only promises string literals of 4095 bytes. */
+	    CMDLINE_DEFAULT_LISTEN);
+}
+
+/* The options for balancers and for the listeners' sockets. */
+static void
+cmdline_help_peers(void)
+{
 	fputs(
 "      --proxy-protocol=VER  a load balancer sends a PROXY protocol header\n"
 "                            (v1, v2 or any) before the first frame; the\n"
@@ -152,6 +470,11 @@ help(void)
 "                            in octal like chmod's, 0000-0777 (default: 0777\n"
 "                            less the umask); needs a unix: --listen\n",
 	    stdout);
+}
+
+static void
+cmdline_help_notes(void)
+{
 	fputs(
 "\n"
 "Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
@@ -179,242 +502,4 @@ help(void)
 "closed at a frame boundary; 1 on a runtime error (address in use, ...),\n"
 "or in -i mode after a protocol error or time-out; 2 on a usage error\n"
 "(including a PROGRAM that is not found or not executable).\n", stdout);
-	exit(0);
-}
-
-void
-cmdline_parse(int argc, char **argv, struct config *cf)
-{
-	int	 ch;
-
-	usage_set_program("sock64d");
-	memset(cf, 0, sizeof(*cf));
-	cf->backlog = 50;
-	cf->max_connections = 256;
-	cf->max_message = 1024 * 1024;
-	cf->idle_timeout = 300;
-	cf->frame_timeout = 30;
-	cf->write_timeout = 30;
-	cf->grace = 10;
-	cf->max_reply = SIZE_MAX;
-	cf->handler_timeout = 30;
-	cf->socket_mode = -1;
-
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV", long_options,
-	    NULL)) != -1) {
-		switch (ch) {
-		case '1':
-			cf->print_port = 1;
-			break;
-		case 'h':
-			help();
-		case 'i':
-			cf->inetd = 1;
-			break;
-		case 'l':
-			parse_listen(cf, optarg);
-			break;
-		case 'u':
-			cf->user = optarg;
-			break;
-		case 'q':
-			cf->verbosity--;
-			break;
-		case 'v':
-			cf->verbosity++;
-			break;
-		case 'V':
-			printf("sock64d %s\n", PACKAGE_VERSION);
-			exit(0);
-		case ':':
-		case '?':
-			usage_bad_option(ch, argv[optind - 1]);
-		default:
-			parse_value(cf, ch, optarg);
-		}
-	}
-	if (optind < argc) {
-		if (strcmp(argv[optind - 1], "--") != 0)
-			usage_error("unexpected argument '%s'", argv[optind]);
-		cf->program = &argv[optind];
-	}
-	if (cf->max_reply == SIZE_MAX)
-		cf->max_reply = cf->max_message;
-	if (cf->inetd && cf->nlisten > 0)
-		usage_error("--inetd serves stdin and takes no --listen");
-	if (cf->nproxy_from > 0 && cf->proxy_accept == 0)
-		usage_error("--proxy-from needs --proxy-protocol");
-	if (cf->inetd && cf->reuseport)
-		usage_error("--reuseport is for listening sockets, not --inetd");
-	cf->listen_given = cf->nlisten > 0;
-	check_socket_mode(cf);
-	if (cf->nlisten == 0)
-		parse_listen(cf, DEFAULT_LISTEN);
-	for (ch = 0; ch < (int)cf->nlisten; ch++)
-		cf->listen[ch].reuseport = cf->reuseport;
-}
-
-/* --proxy-protocol, --proxy-from, --reuseport. */
-static void
-parse_proxy(struct config *cf, int ch, const char *arg)
-{
-	const char	*errstr;
-
-	switch (ch) {
-	case OPT_PROXY_PROTOCOL:
-		if (strcmp(arg, "v1") == 0)
-			cf->proxy_accept = PROXY_V1;
-		else if (strcmp(arg, "v2") == 0)
-			cf->proxy_accept = PROXY_V2;
-		else if (strcmp(arg, "any") == 0)
-			cf->proxy_accept = PROXY_ANY;
-		else
-			usage_error("proxy-protocol '%s' is not v1, v2 or any",
-			    arg);
-		break;
-	case OPT_PROXY_FROM:
-		if (cf->nproxy_from == CMDLINE_MAX_PROXY_FROM)
-			usage_error("too many --proxy-from (at most %d)",
-			    CMDLINE_MAX_PROXY_FROM);
-		if (proxy_cidr_parse(arg, &cf->proxy_from[cf->nproxy_from],
-		    &errstr) == -1)
-			usage_error("proxy-from '%s': %s (ADDR, ADDR/BITS or "
-			    "unix)", arg, errstr);
-		cf->nproxy_from++;
-		break;
-	case OPT_REUSEPORT:
-		cf->reuseport = 1;
-		break;
-	}
-}
-
-/* The options that take a number, each checked against its range. */
-static void
-parse_value(struct config *cf, int ch, const char *arg)
-{
-	const char	*errstr;
-
-	switch (ch) {
-	case 'b':
-		cf->backlog = (int)parse_num(arg, 1, 65535,
-		    &errstr);
-		if (errstr != NULL)
-			usage_error("backlog '%s' is %s (1-65535)",
-			    arg, errstr);
-		break;
-	case 'c':
-		cf->max_connections = (size_t)parse_num(arg, 1,
-		    1000000, &errstr);
-		if (errstr != NULL)
-			usage_error("max-connections '%s' is %s "
-			    "(1-1000000)", arg, errstr);
-		break;
-	case 'm':
-		if (parse_size(arg, 0, SIZE_MAX / 2,
-		    &cf->max_message, &errstr) == -1)
-			usage_error("max-message '%s' is %s "
-			    "(bytes, or with a k or M suffix)", arg,
-			    errstr);
-		break;
-	case OPT_FRAME_TIMEOUT:
-		parse_timeout("frame-timeout", arg,
-		    &cf->frame_timeout);
-		break;
-	case OPT_GRACE:
-		parse_timeout("grace", arg, &cf->grace);
-		break;
-	case OPT_HANDLER_TIMEOUT:
-		parse_timeout("handler-timeout", arg, &cf->handler_timeout);
-		break;
-	case OPT_MAX_REPLY:
-		if (parse_size(arg, 0, SIZE_MAX / 2, &cf->max_reply,
-		    &errstr) == -1)
-			usage_error("max-reply '%s' is %s "
-			    "(bytes, or with a k or M suffix)", arg, errstr);
-		break;
-	case OPT_IDLE_TIMEOUT:
-		parse_timeout("idle-timeout", arg,
-		    &cf->idle_timeout);
-		break;
-	case OPT_MAX_PER_SOURCE:
-		cf->max_per_source = (size_t)parse_num(arg, 0, 1000000,
-		    &errstr);
-		if (errstr != NULL)
-			usage_error("max-per-source '%s' is %s (0-1000000)",
-			    arg, errstr);
-		break;
-	case OPT_WRITE_TIMEOUT:
-		parse_timeout("write-timeout", arg,
-		    &cf->write_timeout);
-		break;
-	case OPT_PROXY_FROM:
-	case OPT_PROXY_PROTOCOL:
-	case OPT_REUSEPORT:
-		parse_proxy(cf, ch, arg);
-		break;
-	case OPT_SOCKET_MODE:
-		parse_socket_mode(cf, arg);
-		break;
-	}
-}
-
-/* --socket-mode: 1 to 4 octal digits, as chmod and SocketMode= take. */
-static void
-parse_socket_mode(struct config *cf, const char *arg)
-{
-	size_t	 i, n = strlen(arg);
-	int	 mode = 0;
-
-	for (i = 0; i < n && i < 4 && arg[i] >= '0' && arg[i] <= '7'; i++)
-		mode = mode * 8 + (arg[i] - '0');
-	if (n == 0 || i != n || mode > 0777)
-		usage_error("socket-mode '%s' is not an octal mode (0000-0777)",
-		    arg);
-	cf->socket_mode = mode;
-}
-
-/*
- * --socket-mode sets the mode of the socket files we create.  Without a
- * unix: --listen there is none (TCP has no file; a socket systemd passes
- * has its SocketMode=), and an option that would silently do nothing is
- * more likely a mistake than a wish.
- */
-static void
-check_socket_mode(const struct config *cf)
-{
-	size_t	 i;
-
-	if (cf->socket_mode == -1)
-		return;
-	if (cf->inetd)
-		usage_error("--socket-mode is for unix: listeners, not "
-		    "--inetd");
-	for (i = 0; i < cf->nlisten; i++)
-		if (cf->listen[i].kind == ADDR_UNIX)
-			return;
-	usage_error("--socket-mode needs a unix: --listen address");
-}
-
-static void
-parse_timeout(const char *name, const char *s, int *out)
-{
-	const char	*errstr;
-
-	if (parse_seconds(s, TIMEOUT_MAX, out, &errstr) == -1)
-		usage_error("%s '%s' is %s (seconds, 0-%d)", name, s, errstr,
-		    TIMEOUT_MAX);
-}
-
-static void
-parse_listen(struct config *cf, const char *s)
-{
-	const char	*errstr;
-
-	if (cf->nlisten == CMDLINE_MAX_LISTEN)
-		usage_error("too many --listen addresses (at most %d)",
-		    CMDLINE_MAX_LISTEN);
-	if (addr_parse(s, &cf->listen[cf->nlisten], &errstr) == -1)
-		usage_error("listen address '%s': %s", s, errstr);
-	cf->nlisten++;
 }
