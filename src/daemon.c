@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cmdline.h"
 #include "conn.h"
 #include "daemon.h"
@@ -39,6 +40,12 @@ static int	daemon_loop(const struct config *, struct listener *, size_t,
 static size_t	daemon_listeners(const struct config *,
 		    const struct listen_perm *, struct listener *);
 static void	daemon_close_listeners(struct listener *, size_t);
+static void	daemon_listen_fatal(const struct addr *, const char *)
+		    __attribute__((noreturn));
+static void	daemon_user_fatal(const char *, const char *)
+		    __attribute__((noreturn));
+static void	daemon_drop_fatal(const struct priv_user *, const char *)
+		    __attribute__((noreturn));
 static void	daemon_print_ports(const struct listener *, size_t);
 static void	daemon_program(struct config *);
 static int	daemon_program_runs_as_user(const struct config *);
@@ -62,7 +69,7 @@ daemon_standalone(struct config *cf)
 	struct listen_perm	 perm;
 	sigset_t		 orig, wait_mask;
 	size_t			 n;
-	char			 err[512];
+	const char		*why;
 
 	if (cf->program != NULL)
 		daemon_program(cf);
@@ -70,21 +77,20 @@ daemon_standalone(struct config *cf)
 	    log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR);
 	/* The parent never waits for its log (before -u: see log.c). */
 	log_nonblocking();
-	if (systemd_notify_init(&notify, err, sizeof(err)) == -1)
-		log_warnx("%s", err);
+	/* An unusable NOTIFY_SOCKET is a warning: we run, unannounced. */
+	systemd_notify_init(&notify, log_warnx);
 	if (sig_setup(&orig, &wait_mask) == -1)
 		fatal("signal set-up");
-	if (cf->user != NULL && priv_lookup(cf->user, &pu, err,
-	    sizeof(err)) == -1)
-		fatalx("%s", err);
+	if (cf->user != NULL && priv_lookup(cf->user, &pu, &why) == -1)
+		daemon_user_fatal(cf->user, why);
 	/* With -u the user must be able to use its unix sockets. */
 	perm.mode = cf->socket_mode;
 	perm.uid = cf->user != NULL ? pu.uid : (uid_t)-1;
 	perm.gid = cf->user != NULL ? pu.gid : (gid_t)-1;
 	n = daemon_listeners(cf, &perm, ls);
-	if (cf->user != NULL && priv_drop(&pu, err, sizeof(err)) == -1) {
+	if (cf->user != NULL && priv_drop(&pu, &why) == -1) {
 		daemon_close_listeners(ls, n);
-		fatalx("%s", err);
+		daemon_drop_fatal(&pu, why);
 	}
 	if (daemon_program_runs_as_user(cf) == -1) {
 		daemon_close_listeners(ls, n);
@@ -149,37 +155,82 @@ static size_t
 daemon_listeners(const struct config *cf, const struct listen_perm *perm,
     struct listener *ls)
 {
-	char	 err[512];
-	int	 n;
-	size_t	 i;
+	const char	*why;
+	int		 n;
+	size_t		 i;
 
-	n = systemd_listeners(ls, CMDLINE_MAX_LISTEN, err, sizeof(err));
-	if (n == -1)
-		fatalx("%s", err);
+	/* What is wrong with systemd's sockets, fatalx() says. */
+	if ((n = systemd_listeners(ls, CMDLINE_MAX_LISTEN, fatalx)) == -1)
+		exit(1);
 	if (n > 0 && cf->listen_given)
 		usage_error("--listen conflicts with the sockets systemd "
 		    "passed (LISTEN_FDS)");
 	if (n > 0)
 		return (size_t)n;
 	for (i = 0; i < cf->nlisten; i++) {
-		if (listen_open(&cf->listen[i], perm, cf->backlog, &ls[i], err,
-		    sizeof(err)) == -1) {
+		if (listen_open(&cf->listen[i], perm, cf->backlog, &ls[i],
+		    &why) == -1) {
 			daemon_close_listeners(ls, i);
-			fatalx("%s", err);
+			daemon_listen_fatal(&cf->listen[i], why);
 		}
 		log_info("listening on %s", ls[i].name);
 	}
 	return cf->nlisten;
 }
 
-/* Before a start-up error: no socket file of ours is left behind. */
+/*
+ * Before a start-up error: no socket file of ours is left behind.
+ * errno is kept for the error's message.
+ */
 static void
 daemon_close_listeners(struct listener *ls, size_t n)
 {
 	size_t	 i;
+	int	 saved = errno;
 
 	for (i = 0; i < n; i++)
 		listen_close(&ls[i]);
+	errno = saved;
+}
+
+/*
+ * listen_open() failed for a: the call that failed and the address,
+ * with errno's text; or, errno 0, the reason it gave for a unix: path
+ * or a host.
+ */
+static void
+daemon_listen_fatal(const struct addr *a, const char *why)
+{
+	char	 desc[ADDR_NAME_MAX + ADDR_HOST_MAX];
+	int	 saved = errno;
+
+	if (saved == 0 && a->kind == ADDR_TCP)
+		fatalx("cannot resolve %s: %s", a->host, why);
+	addr_describe(a, desc, sizeof(desc));
+	if (saved == 0)
+		fatalx("bind %s: %s", desc, why);
+	errno = saved;
+	fatal("%s %s", why, desc);
+}
+
+/* priv_lookup() failed for -u user. */
+static void
+daemon_user_fatal(const char *user, const char *why)
+{
+	if (why != NULL)
+		fatalx("%s: %s", why, user);
+	if (errno != 0)
+		fatal("unknown user %s", user);
+	fatalx("unknown user %s", user);
+}
+
+/* priv_drop() failed: the call that failed, or the check. */
+static void
+daemon_drop_fatal(const struct priv_user *pu, const char *why)
+{
+	if (errno != 0)
+		fatal("cannot drop privileges to %s: %s", pu->name, why);
+	fatalx("cannot drop privileges to %s: %s", pu->name, why);
 }
 
 /*
@@ -221,15 +272,16 @@ daemon_inetd(struct config *cf)
 	sigset_t		 mask;
 	socklen_t		 typelen = sizeof(int);
 	int			 type;
-	char			 err[512];
+	const char		*why;
 
 	if (cf->program != NULL)
 		daemon_program(cf);
 	dest = daemon_inetd_log_dest();
 	log_init("sock64d", daemon_log_level(cf), dest);
-	if (cf->user != NULL && (priv_lookup(cf->user, &pu, err,
-	    sizeof(err)) == -1 || priv_drop(&pu, err, sizeof(err)) == -1))
-		fatalx("%s", err);
+	if (cf->user != NULL && priv_lookup(cf->user, &pu, &why) == -1)
+		daemon_user_fatal(cf->user, why);
+	if (cf->user != NULL && priv_drop(&pu, &why) == -1)
+		daemon_drop_fatal(&pu, why);
 	if (daemon_program_runs_as_user(cf) == -1)
 		exit(2);
 	/* Sockets systemd passed are not for the handler's children. */
