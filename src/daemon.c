@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ static void	daemon_drop_fatal(const struct priv_user *, const char *)
 static void	daemon_print_ports(const struct listener *, size_t);
 static void	daemon_program(struct config *);
 static int	daemon_program_runs_as_user(const struct config *);
+static void	daemon_program_error(const struct config *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 static enum log_dest	daemon_inetd_log_dest(void);
 static int	daemon_log_level(const struct config *);
 static void	daemon_conn_opts(const struct config *, struct conn_opts *);
@@ -274,10 +277,10 @@ daemon_inetd(struct config *cf)
 	int			 type;
 	const char		*why;
 
-	if (cf->program != NULL)
-		daemon_program(cf);
 	dest = daemon_inetd_log_dest();
 	log_init("sock64d", daemon_log_level(cf), dest);
+	if (cf->program != NULL)
+		daemon_program(cf);
 	if (cf->user != NULL && priv_lookup(cf->user, &pu, &why) == -1)
 		daemon_user_fatal(cf->user, why);
 	if (cf->user != NULL && priv_drop(&pu, &why) == -1)
@@ -341,10 +344,10 @@ daemon_program(struct config *cf)
 	if (exec_resolve(prog, cf->program_path,
 	    sizeof(cf->program_path)) == -1) {
 		if (errno == ENOENT && strchr(prog, '/') == NULL)
-			fprintf(stderr, "sock64d: program '%s' not found in "
-			    "PATH\n", prog);
+			daemon_program_error(cf, "program '%s' not found in "
+			    "PATH", prog);
 		else
-			fprintf(stderr, "sock64d: program '%s': %s\n", prog,
+			daemon_program_error(cf, "program '%s': %s", prog,
 			    strerror(errno));
 		exit(2);
 	}
@@ -354,7 +357,7 @@ daemon_program(struct config *cf)
 
 /*
  * After -u: the program was found as root, but it is the user who must
- * be able to run it.  -1 (said on stderr) when the user cannot.
+ * be able to run it.  -1 (said) when the user cannot.
  */
 static int
 daemon_program_runs_as_user(const struct config *cf)
@@ -364,9 +367,32 @@ daemon_program_runs_as_user(const struct config *cf)
 	if (cf->user == NULL || cf->program == NULL ||
 	    exec_resolve(cf->program_path, path, sizeof(path)) == 0)
 		return 0;
-	fprintf(stderr, "sock64d: program '%s' cannot be run by user %s: "
-	    "%s\n", cf->program_path, cf->user, strerror(errno));
+	daemon_program_error(cf, "program '%s' cannot be run by user %s: %s",
+	    cf->program_path, cf->user, strerror(errno));
 	return -1;
+}
+
+/*
+ * Why -- PROGRAM cannot be run, before an exit status of 2.  Standalone,
+ * one line on stderr, as for a usage error; in -i mode stderr may be
+ * the client's connection, so the line goes where the log goes.
+ */
+static void
+daemon_program_error(const struct config *cf, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	if (cf->inetd) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		log_warnx("%s", msg);
+	} else {
+		fputs("sock64d: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
 }
 
 static int
