@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "execenv.h"
 #include "execspawn.h"
 #include "log.h"
 #include "sig.h"

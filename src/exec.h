@@ -27,9 +27,6 @@ struct exec_opts {
 
 struct exec_handler;
 
-int	exec_resolve(const char *, char *, size_t);
-int	exec_cloexec_fds(void);
-char	**exec_environ(char *const *, char *);
 struct exec_handler *exec_handler_new(const struct exec_opts *, int,
 	    char *const *, const char *);
 void	exec_handler_free(struct exec_handler *);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec.h"
+#include "execenv.h"
 #include "util.h"
 
 extern char	**environ;

@@ -30,32 +30,35 @@ static int	listen_socket(int, const struct sockaddr *, socklen_t, int,
 static int	listen_bind(int, const struct sockaddr *, socklen_t,
 		    const struct listen_perm *, const char **);
 static int	listen_open_any(const struct addr *, int, struct listener *,
-		    char *, size_t);
+		    const char **);
 static int	listen_open_tcp(const struct addr *, int, struct listener *,
-		    char *, size_t);
+		    const char **);
 static int	listen_open_unix(const struct addr *,
-		    const struct listen_perm *, int, struct listener *, char *,
-		    size_t);
+		    const struct listen_perm *, int, struct listener *,
+		    const char **);
 static int	listen_unix_is_stale(const struct sockaddr_un *);
 static void	listen_name(struct listener *);
 /*
  * Opens a listening socket for a.  Returns 0 with *l filled, or -1 with
- * a one-line reason in err.  The socket is non-blocking and close-on-
+ * errno set and *why naming the call that failed ("socket", "bind",
+ * ...); or, with errno 0, *why is the reason itself: why the path of a
+ * unix: address is not ours to bind, or getaddrinfo(3)'s reason for a
+ * host that does not resolve.  The socket is non-blocking and close-on-
  * exec; l->path is set only for a unix socket we created, whose file
  * gets the mode and owner in perm (NULL: what the umask and our ids
  * give).  perm is not used for TCP.
  */
 int
 listen_open(const struct addr *a, const struct listen_perm *perm,
-    int backlog, struct listener *l, char *err, size_t errlen)
+    int backlog, struct listener *l, const char **why)
 {
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	if (a->kind == ADDR_UNIX)
-		return listen_open_unix(a, perm, backlog, l, err, errlen);
+		return listen_open_unix(a, perm, backlog, l, why);
 	if (a->host[0] == '\0')
-		return listen_open_any(a, backlog, l, err, errlen);
-	return listen_open_tcp(a, backlog, l, err, errlen);
+		return listen_open_any(a, backlog, l, why);
+	return listen_open_tcp(a, backlog, l, why);
 }
 
 /*
@@ -147,11 +150,10 @@ listen_bind(int fd, const struct sockaddr *sa, socklen_t len,
 /* ":PORT": one dual-stack IPv6 socket, or IPv4 where IPv6 is missing. */
 static int
 listen_open_any(const struct addr *a, int backlog, struct listener *l,
-    char *err, size_t errlen)
+    const char **why)
 {
 	struct sockaddr_in6	 sin6;
 	struct sockaddr_in	 sin;
-	const char		*stage;
 	in_port_t		 port = htons((in_port_t)atoi(a->port));
 
 	memset(&sin6, 0, sizeof(sin6));
@@ -159,20 +161,17 @@ listen_open_any(const struct addr *a, int backlog, struct listener *l,
 	sin6.sin6_addr = in6addr_any;
 	sin6.sin6_port = port;
 	l->fd = listen_socket(AF_INET6, (struct sockaddr *)&sin6,
-	    sizeof(sin6), 0, backlog, a->reuseport, NULL, &stage);
+	    sizeof(sin6), 0, backlog, a->reuseport, NULL, why);
 	if (l->fd == -1 && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
 		sin.sin_addr.s_addr = htonl(INADDR_ANY);
 		sin.sin_port = port;
 		l->fd = listen_socket(AF_INET, (struct sockaddr *)&sin,
-		    sizeof(sin), 0, backlog, a->reuseport, NULL, &stage);
+		    sizeof(sin), 0, backlog, a->reuseport, NULL, why);
 	}
-	if (l->fd == -1) {
-		snprintf(err, errlen, "%s :%s: %s", stage, a->port,
-		    strerror(errno));
+	if (l->fd == -1)
 		return -1;
-	}
 	listen_name(l);
 	return 0;
 }
@@ -180,34 +179,31 @@ listen_open_any(const struct addr *a, int backlog, struct listener *l,
 /* "HOST:PORT": the first address HOST resolves to that we can bind. */
 static int
 listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
-    char *err, size_t errlen)
+    const char **why)
 {
 	struct addrinfo	 hints, *res, *ai;
-	const char	*stage = "bind";
-	char		 desc[ADDR_NAME_MAX + ADDR_HOST_MAX];
 	int		 gai, saved = 0;
 
-	addr_describe(a, desc, sizeof(desc));
+	*why = "bind";
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((gai = getaddrinfo(a->host, a->port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", a->host,
-		    gai_strerror(gai));
+		*why = gai_strerror(gai);
+		errno = 0;
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		l->fd = listen_socket(ai->ai_family, ai->ai_addr,
-		    ai->ai_addrlen, 1, backlog, a->reuseport, NULL, &stage);
+		    ai->ai_addrlen, 1, backlog, a->reuseport, NULL, why);
 		if (l->fd != -1)
 			break;
 		saved = errno;
 	}
 	freeaddrinfo(res);
 	if (l->fd == -1) {
-		snprintf(err, errlen, "%s %s: %s", stage, desc,
-		    strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	listen_name(l);
@@ -221,33 +217,29 @@ listen_open_tcp(const struct addr *a, int backlog, struct listener *l,
  */
 static int
 listen_open_unix(const struct addr *a, const struct listen_perm *perm,
-    int backlog, struct listener *l, char *err, size_t errlen)
+    int backlog, struct listener *l, const char **why)
 {
 	struct sockaddr_un	 sun;
-	const char		*stage;
 	int			 stale;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
 	l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun),
-	    0, backlog, 0, perm, &stage);
+	    0, backlog, 0, perm, why);
 	if (l->fd == -1 && errno == EADDRINUSE) {
 		if ((stale = listen_unix_is_stale(&sun)) != 1) {
-			snprintf(err, errlen, "bind unix:%s: %s", a->path,
-			    stale == 0 ? "a server is already listening there"
-			    : "the path exists and is not a socket");
+			*why = stale == 0 ? "a server is already listening "
+			    "there" : "the path exists and is not a socket";
+			errno = 0;
 			return -1;
 		}
 		unlink(a->path);
 		l->fd = listen_socket(AF_UNIX, (struct sockaddr *)&sun,
-		    sizeof(sun), 0, backlog, 0, perm, &stage);
+		    sizeof(sun), 0, backlog, 0, perm, why);
 	}
-	if (l->fd == -1) {
-		snprintf(err, errlen, "%s unix:%s: %s", stage, a->path,
-		    strerror(errno));
+	if (l->fd == -1)
 		return -1;
-	}
 	l->is_unix = 1;
 	memcpy(l->path, a->path, strlen(a->path) + 1);
 	snprintf(l->name, sizeof(l->name), "unix:%s", a->path);

@@ -29,7 +29,7 @@ struct listen_perm {
 };
 
 int	listen_open(const struct addr *, const struct listen_perm *, int,
-	    struct listener *, char *, size_t);
+	    struct listener *, const char **);
 int	listen_adopt(int, struct listener *);
 int	listen_port(const struct listener *);
 void	listen_close(struct listener *);

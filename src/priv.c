@@ -21,23 +21,23 @@
 
 /*
  * Finds USER before anything is bound, so that a typo fails at once.
- * Returns 0, or -1 with a one-line reason in err.
+ * Returns 0, or -1 with errno as getpwnam(3) left it (0: there is no
+ * such user) and *why NULL, or with *why set when the user's name is
+ * too long to keep.
  */
 int
-priv_lookup(const char *user, struct priv_user *pu, char *err,
-    size_t errlen)
+priv_lookup(const char *user, struct priv_user *pu, const char **why)
 {
 	struct passwd	*pw;
 
+	*why = NULL;
 	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "unknown user %s%s%s", user,
-		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	if ((pw = getpwnam(user)) == NULL)
 		return -1;
-	}
 	if ((size_t)snprintf(pu->name, sizeof(pu->name), "%s", pw->pw_name) >=
 	    sizeof(pu->name)) {
-		snprintf(err, errlen, "user name too long: %s", user);
+		*why = "user name too long";
+		errno = ENAMETOOLONG;
 		return -1;
 	}
 	pu->uid = pw->pw_uid;
@@ -49,38 +49,33 @@ priv_lookup(const char *user, struct priv_user *pu, char *err,
  * Becomes the user: its supplementary groups, then its group, then its
  * user id (in that order: after setuid we could no longer change
  * groups).  Then proves the change is permanent: getting root back must
- * fail.  Returns 0, or -1 with a one-line reason in err.
+ * fail.  Returns 0, or -1 with *why naming the call that failed and
+ * errno set, or, with errno 0, saying why the change cannot be trusted.
  */
 int
-priv_drop(const struct priv_user *pu, char *err, size_t errlen)
+priv_drop(const struct priv_user *pu, const char **why)
 {
-	const char	*step;
-
 #ifdef HAVE_INITGROUPS
-	step = "initgroups";
+	*why = "initgroups";
 	if (initgroups(pu->name, pu->gid) == -1)
-		goto fail;
+		return -1;
 #endif
-	step = "setgid";
+	*why = "setgid";
 	if (setgid(pu->gid) == -1)
-		goto fail;
-	step = "setuid";
+		return -1;
+	*why = "setuid";
 	if (setuid(pu->uid) == -1)
-		goto fail;
+		return -1;
 	if (pu->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
-		snprintf(err, errlen, "cannot drop privileges to %s: root "
-		    "could be regained", pu->name);
+		*why = "root could be regained";
+		errno = 0;
 		return -1;
 	}
 	if (getuid() != pu->uid || geteuid() != pu->uid ||
 	    getgid() != pu->gid || getegid() != pu->gid) {
-		snprintf(err, errlen, "cannot drop privileges to %s: ids did "
-		    "not change", pu->name);
+		*why = "ids did not change";
+		errno = 0;
 		return -1;
 	}
 	return 0;
- fail:
-	snprintf(err, errlen, "cannot drop privileges to %s: %s: %s",
-	    pu->name, step, strerror(errno));
-	return -1;
 }

@@ -6,15 +6,13 @@
 
 #include <sys/types.h>
 
-#include <stddef.h>
-
 struct priv_user {
 	char	 name[256];
 	uid_t	 uid;
 	gid_t	 gid;
 };
 
-int	priv_lookup(const char *, struct priv_user *, char *, size_t);
-int	priv_drop(const struct priv_user *, char *, size_t);
+int	priv_lookup(const char *, struct priv_user *, const char **);
+int	priv_drop(const struct priv_user *, const char **);
 
 #endif /* SOCK64_PRIV_H */

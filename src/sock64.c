@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "frame.h"
 #include "io.h"
+#include "usage.h"
 #include "util.h"
 
 #define DEFAULT_CONNECT		"127.0.0.1:8000"
@@ -55,13 +56,12 @@ static const struct option long_options[] = {
 };
 
 static void	help(void) __attribute__((noreturn));
-static void	usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 static void	die(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 static void	die_io(const struct client *, const char *)
 		    __attribute__((noreturn));
 static int	parse_options(int, char **, struct client *);
+static void	client_address(struct client *, const char *);
 static void	client_connect(struct client *);
 static int	client_try(struct client *, const struct sockaddr *,
 		    socklen_t);
@@ -134,19 +134,6 @@ help(void)
 }
 
 static void
-usage_error(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	fputs("sock64: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see sock64 --help)\n", stderr);
-	exit(2);
-}
-
-static void
 die(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -178,6 +165,7 @@ parse_options(int argc, char **argv, struct client *cl)
 	const char	*errstr, *connect = DEFAULT_CONNECT;
 	int		 ch;
 
+	usage_set_program("sock64");
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
 	cl->newline = 1;
@@ -213,15 +201,20 @@ parse_options(int argc, char **argv, struct client *cl)
 		case 'V':
 			printf("sock64 %s\n", PACKAGE_VERSION);
 			exit(0);
-		case ':':
-			usage_error("option '%s' needs a value",
-			    argv[optind - 1]);
 		default:
-			if (optopt != 0)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			usage_bad_option(ch, argv[optind - 1]);
 		}
 	}
+	client_address(cl, connect);
+	return optind;
+}
+
+/* --connect: the server's address, and its name for messages. */
+static void
+client_address(struct client *cl, const char *connect)
+{
+	const char	*errstr;
+
 	if (addr_parse(connect, &cl->addr, &errstr) == -1)
 		usage_error("address '%s': %s", connect, errstr);
 	if (cl->addr.kind == ADDR_TCP && strcmp(cl->addr.port, "0") == 0)
@@ -231,7 +224,6 @@ parse_options(int argc, char **argv, struct client *cl)
 	if (cl->addr.kind == ADDR_TCP && cl->addr.host[0] == '\0')
 		snprintf(cl->addrname, sizeof(cl->addrname), "localhost:%s",
 		    cl->addr.port);
-	return optind;
 }
 
 /*

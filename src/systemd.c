@@ -30,40 +30,51 @@
 /* A passed socket's name, FileDescriptorName= of the socket unit. */
 #define SYSTEMD_NAME_MAX	256
 
-static int	systemd_count(char *, size_t);
-static int	systemd_check(int, char *, size_t);
+static int	systemd_count(const char **);
+static int	systemd_check(int, void (*)(const char *, ...)
+		    __attribute__((format(printf, 1, 2))));
 static void	systemd_name(const char *, size_t, char *, size_t);
 static void	systemd_unset(void);
 
 /*
  * Adopts the listening sockets systemd passed (Accept=no) into ls, at
  * most max of them.  Returns how many, 0 when none were passed to this
- * process, or -1 with a one-line reason in err: a variable that does
- * not parse, or a descriptor that is not a listening stream socket.
- * The LISTEN_* variables are removed in every case.
+ * process, or -1 after telling fail why: a variable that does not
+ * parse, or a descriptor that is not a listening stream socket.  What
+ * is wrong is known only here, in values taken from the environment,
+ * so the words are ours and what a failure means is the caller's: at
+ * start-up, fail is fatalx(), which does not return.  The LISTEN_*
+ * variables are removed in every case.
  */
 int
-systemd_listeners(struct listener *ls, size_t max, char *err, size_t errlen)
+systemd_listeners(struct listener *ls, size_t max,
+    void (*fail)(const char *, ...) __attribute__((format(printf, 1, 2))))
 {
 	const char	*names = getenv("LISTEN_FDNAMES");
+	const char	*fds = getenv("LISTEN_FDS");
+	const char	*why;
 	char		 name[SYSTEMD_NAME_MAX];
 	int		 n, i, fd;
 
-	if ((n = systemd_count(err, errlen)) <= 0)
+	if ((n = systemd_count(&why)) == -1)
+		fail("LISTEN_FDS '%s' is %s", fds, why);
+	if (n <= 0)
 		goto done;
 	if ((size_t)n > max) {
-		snprintf(err, errlen, "systemd passed %d sockets; at most %zu "
-		    "are supported", n, max);
+		fail("systemd passed %d sockets; at most %zu are supported", n,
+		    max);
 		n = -1;
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
 		fd = SYSTEMD_LISTEN_FDS_START + i;
-		if (systemd_check(fd, err, errlen) == -1 ||
-		    listen_adopt(fd, &ls[i]) == -1) {
-			if (err[0] == '\0')
-				snprintf(err, errlen, "socket from systemd "
-				    "(fd %d): %s", fd, strerror(errno));
+		if (systemd_check(fd, fail) == -1) {
+			n = -1;
+			goto done;
+		}
+		if (listen_adopt(fd, &ls[i]) == -1) {
+			fail("socket from systemd (fd %d): %s", fd,
+			    strerror(errno));
 			n = -1;
 			goto done;
 		}
@@ -84,10 +95,10 @@ systemd_listeners(struct listener *ls, size_t max, char *err, size_t errlen)
 void
 systemd_forget(void)
 {
-	char	 err[128];
-	int	 n, i;
+	const char	*why;
+	int		 n, i;
 
-	n = systemd_count(err, sizeof(err));
+	n = systemd_count(&why);
 	for (i = 0; i < n; i++)
 		util_set_cloexec(SYSTEMD_LISTEN_FDS_START + i);
 	systemd_unset();
@@ -97,58 +108,52 @@ systemd_forget(void)
 /*
  * How many sockets LISTEN_FDS passes to this process: 0 when the
  * variables are missing or LISTEN_PID names another process, -1 with
- * err set when LISTEN_FDS is not a count.
+ * *why (parse_num's word) when LISTEN_FDS is not a count.
  */
 static int
-systemd_count(char *err, size_t errlen)
+systemd_count(const char **why)
 {
 	const char	*pid = getenv("LISTEN_PID");
 	const char	*fds = getenv("LISTEN_FDS");
 	const char	*errstr;
 	long long	 n;
 
-	err[0] = '\0';
 	if (pid == NULL || fds == NULL)
 		return 0;
 	if (parse_num(pid, 1, LLONG_MAX, &errstr) != (long long)getpid() ||
 	    errstr != NULL)
 		return 0;
-	n = parse_num(fds, 0, INT_MAX - SYSTEMD_LISTEN_FDS_START, &errstr);
-	if (errstr != NULL) {
-		snprintf(err, errlen, "LISTEN_FDS '%s' is %s", fds, errstr);
-		return -1;
-	}
-	return (int)n;
+	n = parse_num(fds, 0, INT_MAX - SYSTEMD_LISTEN_FDS_START, why);
+	return *why != NULL ? -1 : (int)n;
 }
 
 /* A passed descriptor must be a stream socket that listens. */
 static int
-systemd_check(int fd, char *err, size_t errlen)
+systemd_check(int fd,
+    void (*fail)(const char *, ...) __attribute__((format(printf, 1, 2))))
 {
 	socklen_t	 len;
 	int		 type, listening;
 
 	len = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-		snprintf(err, errlen, "socket from systemd (fd %d): %s", fd,
-		    strerror(errno));
+		fail("socket from systemd (fd %d): %s", fd, strerror(errno));
 		return -1;
 	}
 	if (type != SOCK_STREAM) {
-		snprintf(err, errlen, "socket from systemd (fd %d) is not a "
-		    "stream socket (use ListenStream=)", fd);
+		fail("socket from systemd (fd %d) is not a stream socket (use "
+		    "ListenStream=)", fd);
 		return -1;
 	}
 	len = sizeof(listening);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
 	    -1) {
-		snprintf(err, errlen, "socket from systemd (fd %d): %s", fd,
-		    strerror(errno));
+		fail("socket from systemd (fd %d): %s", fd, strerror(errno));
 		return -1;
 	}
 	if (!listening) {
-		snprintf(err, errlen, "socket from systemd (fd %d) is not "
-		    "listening (with Accept=yes, run sock64d -i)", fd);
+		fail("socket from systemd (fd %d) is not listening (with "
+		    "Accept=yes, run sock64d -i)", fd);
 		return -1;
 	}
 	return 0;
@@ -188,11 +193,12 @@ systemd_unset(void)
 /*
  * Reads NOTIFY_SOCKET into n and removes it from the environment.  An
  * "@" at the start names a socket in the abstract namespace.  Returns 0
- * (n->len is 0 when the variable is unset), or -1 with err set when it
- * holds no usable unix socket address; n then sends nothing.
+ * (n->len is 0 when the variable is unset), or -1 after telling fail
+ * when it holds no usable unix socket address; n then sends nothing.
  */
 int
-systemd_notify_init(struct systemd_notify *n, char *err, size_t errlen)
+systemd_notify_init(struct systemd_notify *n,
+    void (*fail)(const char *, ...) __attribute__((format(printf, 1, 2))))
 {
 	const char	*path = getenv("NOTIFY_SOCKET");
 	size_t		 len;
@@ -203,8 +209,7 @@ systemd_notify_init(struct systemd_notify *n, char *err, size_t errlen)
 	len = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || len < 2 ||
 	    len >= sizeof(n->sun.sun_path)) {
-		snprintf(err, errlen, "NOTIFY_SOCKET '%s' is not a unix "
-		    "socket path", path);
+		fail("NOTIFY_SOCKET '%s' is not a unix socket path", path);
 		unsetenv("NOTIFY_SOCKET");
 		return -1;
 	}

@@ -24,9 +24,11 @@ struct systemd_notify {
 	int			 warned;
 };
 
-int	systemd_listeners(struct listener *, size_t, char *, size_t);
+int	systemd_listeners(struct listener *, size_t,
+	    void (*)(const char *, ...) __attribute__((format(printf, 1, 2))));
 void	systemd_forget(void);
-int	systemd_notify_init(struct systemd_notify *, char *, size_t);
+int	systemd_notify_init(struct systemd_notify *,
+	    void (*)(const char *, ...) __attribute__((format(printf, 1, 2))));
 int	systemd_notify(struct systemd_notify *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	systemd_report(const struct loop_stats *, void *);

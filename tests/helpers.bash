@@ -291,3 +291,25 @@ wait_pids() {
 	done
 	return "$rc"
 }
+
+# inetd_on_socket ARGS...: runs sock64d -i ARGS as classic inetd does,
+# with fd 0, 1 and 2 all one end of a socket pair, sends nothing and
+# reads until sock64d closes its end (at most 10 s).  Prints its exit
+# status and the bytes that came back, as "STATUS b'...'".
+inetd_on_socket() {
+	"$PYTHON3" - "$SOCK64D" "$@" <<'PY'
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "-i"] + sys.argv[2:], stdin=b, stdout=b,
+                     stderr=b)
+b.close()
+a.settimeout(10)
+data = b""
+while True:
+    chunk = a.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print("%d %r" % (p.wait(timeout=10), data))
+PY
+}

@@ -117,6 +117,17 @@ PY
 	assert_output "1 b'2                                                               ok'"
 }
 
+@test "-i with stderr on the connection: a program not found is not told to the client" {
+	run -0 inetd_on_socket -- no-such-program-sock64
+	assert_output "2 b''"
+}
+
+@test "-i logs a program not found where it logs, and exits 2" {
+	run -2 --separate-stderr "$SOCK64D" -i -- no-such-program-sock64 \
+	    </dev/null
+	[[ "$stderr" == "sock64d["*"]: warning: program 'no-such-program-sock64' not found in PATH" ]]
+}
+
 @test "-i refuses --listen: it serves stdin only" {
 	run -2 --separate-stderr "$SOCK64D" -i -l 127.0.0.1:0
 	assert_equal "$stderr" "sock64d: --inetd serves stdin and takes no --listen (see sock64d --help)"

@@ -131,6 +131,15 @@ as_user() {
 	[[ "$stderr" == *"error: cannot drop privileges to $TEST_USER: "*": Operation not permitted" ]]
 }
 
+@test "-i -u with stderr on the connection: a program the user cannot run is not told to the client" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\ncat\n' >"$BATS_TEST_TMPDIR/bin/rootonly"
+	chmod 700 "$BATS_TEST_TMPDIR/bin/rootonly"
+	run -0 inetd_on_socket -u "$TEST_USER" -- "$BATS_TEST_TMPDIR/bin/rootonly"
+	assert_output "2 b''"
+}
+
 @test "-u in inetd mode serves as the user" {
 	frame hi >"$BATS_TEST_TMPDIR/req"
 	run -0 "$SOCK64D" -i -u "$TEST_USER" <"$BATS_TEST_TMPDIR/req"

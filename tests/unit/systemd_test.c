@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,11 @@
 #include "loop.h"
 #include "systemd.h"
 
+/* What the last failure said, through record(). */
+static char	 said[256];
+
+static void	record(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 static void	put_fd(int, int);
 static int	tcp_socket(int);
 static void	set_env(const char *, const char *);
@@ -33,6 +39,17 @@ static void	test_listeners(void);
 static void	test_refused(void);
 static void	test_forget(void);
 static void	test_notify(void);
+
+/* The failure reporter under test: keeps the line in said. */
+static void
+record(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(said, sizeof(said), fmt, ap);
+	va_end(ap);
+}
 
 /* Moves descriptor fd to number to, as systemd passes them. */
 static void
@@ -89,15 +106,16 @@ test_listeners(void)
 {
 	struct listener		 ls[4];
 	struct sockaddr_un	 sun;
-	char			 err[256];
 	int			 fd, n;
 
-	CHECK(systemd_listeners(ls, 4, err, sizeof(err)) == 0,
+	said[0] = '\0';
+	CHECK(systemd_listeners(ls, 4, record) == 0,
 	    "no variables: nothing passed");
 
 	set_env("1", "2");
-	CHECK(systemd_listeners(ls, 4, err, sizeof(err)) == 0,
+	CHECK(systemd_listeners(ls, 4, record) == 0,
 	    "another process's sockets are not ours");
+	CHECK(said[0] == '\0', "nothing to say: %s", said);
 	CHECK(env_gone(), "variables removed even when not ours");
 
 	put_fd(tcp_socket(1), 3);
@@ -114,8 +132,8 @@ test_listeners(void)
 	put_fd(fd, 4);
 	set_env(NULL, "2");
 	setenv("LISTEN_FDNAMES", "web:local", 1);
-	n = systemd_listeners(ls, 4, err, sizeof(err));
-	CHECK(n == 2, "two sockets adopted: %d (%s)", n, err);
+	n = systemd_listeners(ls, 4, record);
+	CHECK(n == 2, "two sockets adopted: %d (%s)", n, said);
 	CHECK(env_gone(), "variables removed after use");
 	if (n != 2)
 		return;
@@ -130,9 +148,10 @@ test_listeners(void)
 	CHECK((fcntl(4, F_GETFL) & O_NONBLOCK) != 0, "fd 4 non-blocking");
 
 	set_env(NULL, "2");
-	CHECK(systemd_listeners(ls, 1, err, sizeof(err)) == -1,
+	CHECK(systemd_listeners(ls, 1, record) == -1,
 	    "more sockets than room");
-	CHECK(strstr(err, "at most 1") != NULL, "err: %s", err);
+	CHECK(strcmp(said, "systemd passed 2 sockets; at most 1 are "
+	    "supported") == 0, "said: %s", said);
 	close(4);
 	close(3);
 }
@@ -141,29 +160,34 @@ static void
 test_refused(void)
 {
 	struct listener	 ls[1];
-	char		 err[256];
 
 	set_env(NULL, "many");
-	CHECK(systemd_listeners(ls, 1, err, sizeof(err)) == -1,
+	CHECK(systemd_listeners(ls, 1, record) == -1,
 	    "LISTEN_FDS not a number");
-	CHECK(strstr(err, "LISTEN_FDS 'many'") != NULL, "err: %s", err);
+	CHECK(strcmp(said, "LISTEN_FDS 'many' is invalid") == 0, "said: %s",
+	    said);
+	CHECK(env_gone(), "variables removed after a bad LISTEN_FDS");
 
 	set_env(NULL, "1");
 	close(3);
-	CHECK(systemd_listeners(ls, 1, err, sizeof(err)) == -1,
+	CHECK(systemd_listeners(ls, 1, record) == -1,
 	    "fd 3 not open");
+	CHECK(strcmp(said, "socket from systemd (fd 3): Bad file "
+	    "descriptor") == 0, "said: %s", said);
 
 	put_fd(socket(AF_INET, SOCK_DGRAM, 0), 3);
 	set_env(NULL, "1");
-	CHECK(systemd_listeners(ls, 1, err, sizeof(err)) == -1,
+	CHECK(systemd_listeners(ls, 1, record) == -1,
 	    "a datagram socket is refused");
-	CHECK(strstr(err, "not a stream socket") != NULL, "err: %s", err);
+	CHECK(strcmp(said, "socket from systemd (fd 3) is not a stream "
+	    "socket (use ListenStream=)") == 0, "said: %s", said);
 
 	put_fd(tcp_socket(0), 3);
 	set_env(NULL, "1");
-	CHECK(systemd_listeners(ls, 1, err, sizeof(err)) == -1,
+	CHECK(systemd_listeners(ls, 1, record) == -1,
 	    "a socket that does not listen is refused");
-	CHECK(strstr(err, "not listening") != NULL, "err: %s", err);
+	CHECK(strcmp(said, "socket from systemd (fd 3) is not listening "
+	    "(with Accept=yes, run sock64d -i)") == 0, "said: %s", said);
 	CHECK(env_gone(), "variables removed after an error");
 	close(3);
 }
@@ -188,17 +212,20 @@ test_notify(void)
 	struct systemd_notify	 n;
 	struct sockaddr_un	 sun;
 	struct loop_stats	 st;
-	char			 err[256], buf[256];
+	char			 buf[256];
 	ssize_t			 len;
 	int			 fd;
 
 	unsetenv("NOTIFY_SOCKET");
-	CHECK(systemd_notify_init(&n, err, sizeof(err)) == 0 && n.len == 0,
+	CHECK(systemd_notify_init(&n, record) == 0 && n.len == 0,
 	    "no NOTIFY_SOCKET");
 	CHECK(systemd_notify(&n, "READY=1") == 0, "nothing to notify");
 	setenv("NOTIFY_SOCKET", "relative/path", 1);
-	CHECK(systemd_notify_init(&n, err, sizeof(err)) == -1,
+	CHECK(systemd_notify_init(&n, record) == -1 && n.len == 0,
 	    "a relative path is refused");
+	CHECK(strcmp(said, "NOTIFY_SOCKET 'relative/path' is not a unix "
+	    "socket path") == 0, "said: %s", said);
+	CHECK(getenv("NOTIFY_SOCKET") == NULL, "refused NOTIFY_SOCKET removed");
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -210,7 +237,7 @@ test_notify(void)
 		exit(1);
 	}
 	setenv("NOTIFY_SOCKET", "@sock64-notify-test", 1);
-	CHECK(systemd_notify_init(&n, err, sizeof(err)) == 0 && n.len != 0,
+	CHECK(systemd_notify_init(&n, record) == 0 && n.len != 0,
 	    "abstract NOTIFY_SOCKET");
 	CHECK(getenv("NOTIFY_SOCKET") == NULL, "NOTIFY_SOCKET removed");
 	CHECK(systemd_notify(&n, "READY=1") == 0, "READY sent");
