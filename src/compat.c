@@ -53,7 +53,8 @@ compat_accepted(int fd)
 	(void)fd;
 	return 0;
 #else
-	if (util_set_cloexec(fd) == -1 || fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+	if (util_set_cloexec(fd) == -1 ||
+	    util_set_nonblock(fd, UTIL_NEW_FD) == -1)
 		return -1;
 	return 0;
 #endif

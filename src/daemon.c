@@ -35,6 +35,7 @@
 #include "sig.h"
 #include "systemd.h"
 #include "usage.h"
+#include "util.h"
 
 static int	daemon_loop(const struct config *, struct listener *, size_t,
 		    struct systemd_notify *, const sigset_t *);
@@ -305,8 +306,8 @@ daemon_inetd(struct config *cf)
 	 * terminals may be shared, so they are left as they are.
 	 */
 	if (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_TYPE, &type,
-	    &typelen) == 0 && fcntl(STDOUT_FILENO, F_SETFL,
-	    fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK) == -1)
+	    &typelen) == 0 &&
+	    util_set_nonblock(STDOUT_FILENO, UTIL_KEEP_FLAGS) == -1)
 		fatal("fcntl");
 	daemon_conn_opts(cf, &so.conn);
 	daemon_exec_opts(cf, &eo);

@@ -121,7 +121,7 @@ exec_pipe(int *fds, int ours)
 		if (fds[i] == -1)
 			break;
 	}
-	if (i == 2 && fcntl(fds[ours], F_SETFL, O_NONBLOCK) == 0)
+	if (i == 2 && util_set_nonblock(fds[ours], UTIL_NEW_FD) == 0)
 		return 0;
 	exec_close(&fds[0]);
 	exec_close(&fds[1]);

@@ -104,7 +104,7 @@ io_stop_pipe(void)
 		return -1;
 	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1) {
+	    util_set_nonblock(fds[1], UTIL_NEW_FD) == -1) {
 		close(fds[0]);
 		close(fds[1]);
 		return -1;

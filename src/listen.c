@@ -78,7 +78,7 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 		return -1;
 	*stage = "fcntl";
 	if (util_set_cloexec(fd) == -1 ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+	    util_set_nonblock(fd, UTIL_KEEP_FLAGS) == -1)
 		goto fail;
 	*stage = "setsockopt";
 	if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
@@ -257,7 +257,7 @@ listen_unix_is_stale(const struct sockaddr_un *sun)
 		return -1;
 	/* Non-blocking: a live server with a full backlog must not hang us. */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+	    util_set_nonblock(fd, UTIL_NEW_FD) == -1) {
 		if (fd != -1)
 			close(fd);
 		return 0;
@@ -292,12 +292,11 @@ listen_adopt(int fd, struct listener *l)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	int			 fl;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
-	if (util_set_cloexec(fd) == -1 || (fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	if (util_set_cloexec(fd) == -1 ||
+	    util_set_nonblock(fd, UTIL_KEEP_FLAGS) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -1;
 	/* TCP and unix only: other families have no peer we can name. */

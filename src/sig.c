@@ -16,6 +16,7 @@
 
 #include "io.h"
 #include "sig.h"
+#include "util.h"
 
 volatile sig_atomic_t	 sig_got_chld;
 volatile sig_atomic_t	 sig_got_term;
@@ -207,7 +208,7 @@ sig_chld_pipe(void)
 		return -1;
 	for (i = 0; i < 2; i++)
 		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) == -1 ||
-		    fcntl(fds[i], F_SETFL, O_NONBLOCK) == -1) {
+		    util_set_nonblock(fds[i], UTIL_NEW_FD) == -1) {
 			close(fds[0]);
 			close(fds[1]);
 			return -1;

@@ -283,7 +283,7 @@ client_try(struct client *cl, const struct sockaddr *sa, socklen_t len)
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
 		return -1;
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+	if (util_set_nonblock(fd, UTIL_KEEP_FLAGS) == -1)
 		goto fail;
 	if (connect(fd, sa, len) == -1) {
 		if (errno != EINPROGRESS && errno != EAGAIN)

@@ -56,7 +56,7 @@ srclimit_open(struct srclimit *sl, size_t max,
 		return -1;
 	if (util_set_cloexec(sl->reports[0]) == -1 ||
 	    util_set_cloexec(sl->reports[1]) == -1 ||
-	    fcntl(sl->reports[0], F_SETFL, O_NONBLOCK) == -1) {
+	    util_set_nonblock(sl->reports[0], UTIL_NEW_FD) == -1) {
 		close(sl->reports[0]);
 		close(sl->reports[1]);
 		sl->reports[0] = sl->reports[1] = -1;

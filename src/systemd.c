@@ -249,7 +249,7 @@ systemd_notify(struct systemd_notify *n, const char *fmt, ...)
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	if (fd != -1 && util_set_cloexec(fd) == 0 &&
-	    fcntl(fd, F_SETFL, O_NONBLOCK) == 0 &&
+	    util_set_nonblock(fd, UTIL_NEW_FD) == 0 &&
 	    sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&n->sun,
 	    n->len) == len) {
 		close(fd);

@@ -153,3 +153,20 @@ util_set_cloexec(int fd)
 		return 0;
 	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
+
+/*
+ * Makes fd non-blocking.  A descriptor this process has just made
+ * (UTIL_NEW_FD) has no other status flags to keep, so one fcntl(2)
+ * does; that is on a child's start and on every program run.  One
+ * handed to us (UTIL_KEEP_FLAGS: stdout, a socket from systemd) keeps
+ * the flags it has.  Returns 0, or -1 with errno.
+ */
+int
+util_set_nonblock(int fd, int keep)
+{
+	int	 flags = 0;
+
+	if (keep == UTIL_KEEP_FLAGS && (flags = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ? -1 : 0;
+}

@@ -16,5 +16,8 @@ int64_t		 util_now_ms(void);
 int		 util_remaining_ms(int64_t);
 struct timespec	 util_ms_timespec(int);
 int		 util_set_cloexec(int);
+int		 util_set_nonblock(int, int);
+#define UTIL_NEW_FD	0	/* util_set_nonblock: made here just now */
+#define UTIL_KEEP_FLAGS	1	/* handed to us: keep its other flags */
 
 #endif /* SOCK64_UTIL_H */
