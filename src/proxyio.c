@@ -15,7 +15,6 @@
 #include "io.h"
 #include "log.h"
 #include "proxyio.h"
-#include "sig.h"
 
 /*
  * Whether the peer at sa (a unix-socket peer when is_unix) must send a
@@ -48,13 +47,14 @@ proxy_trusted(const struct proxy_opts *po, const struct sockaddr *sa,
 /*
  * Reads the header from fd (accepting the versions in accept) by the
  * deadline (0: none).  Returns 1 with *pc filled, 0 when the peer
- * closed before its first byte or we are stopping (at debug level: a
+ * closed before its first byte or we are stopping (once *stop is set,
+ * as conn and exec are told; at debug level: a
  * balancer's health check does just that), -1 for a malformed,
  * truncated or late header (logged as a warning).
  */
 int
 proxy_read(int fd, int accept, const char *peer, int64_t deadline,
-    struct proxy_conn *pc)
+    const volatile sig_atomic_t *stop, struct proxy_conn *pc)
 {
 	struct proxy_decoder	 d;
 	enum proxy_status	 st = PROXY_NEED_MORE;
@@ -86,7 +86,7 @@ proxy_read(int fd, int accept, const char *peer, int64_t deadline,
 		    pc->rest[0]);
 	else if (st == PROXY_MALFORMED)
 		log_warnx("%s: malformed PROXY header (%s)", peer, d.why);
-	else if (sig_got_term || (n == 0 && d.pos == 0)) {
+	else if ((stop != NULL && *stop) || (n == 0 && d.pos == 0)) {
 		log_debug("%s: closed before a PROXY header", peer);
 		return 0;
 	} else if (n == 0)

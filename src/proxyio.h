@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct proxy_conn {
 
 int	proxy_trusted(const struct proxy_opts *, const struct sockaddr *,
 	    socklen_t, int);
-int	proxy_read(int, int, const char *, int64_t, struct proxy_conn *);
+int	proxy_read(int, int, const char *, int64_t,
+	    const volatile sig_atomic_t *, struct proxy_conn *);
 
 #endif /* SOCK64_PROXYIO_H */

@@ -88,7 +88,7 @@ session_proxied(int fd, const struct loop_client *peer,
 
 	o.started = util_now_ms();
 	rv = proxy_read(fd, so->proxy.accept, peer->name,
-	    session_header_deadline(&o), &pc);
+	    session_header_deadline(&o), o.stop, &pc);
 	if (rv != 1)
 		return rv == 0 ? 0 : 1;
 	log_debug("%s: connected to %s via %s (PROXY v%d%s)", pc.name,
@@ -171,7 +171,7 @@ session_inetd_proxy(const struct session_opts *so,
 	    ss->ss_family == AF_UNIX))
 		return 1;
 	if ((rv = proxy_read(STDIN_FILENO, so->proxy.accept, o->peer,
-	    session_header_deadline(o), pc)) != 1)
+	    session_header_deadline(o), o->stop, pc)) != 1)
 		return rv;
 	log_debug("%s: via %s (PROXY v%d)", pc->name, o->peer,
 	    pc->hdr.version);
