@@ -394,11 +394,8 @@ loop_child(const struct loop *lp, const struct accepted *a, int verdict)
 	 * Non-blocking, so that a peer which stops reading cannot hold a
 	 * write past --write-timeout; the connection loop polls for room.
 	 */
-	if (sig_child_setup(&o->wait_mask, a->fd, a->fd) == -1) {
-		log_warn("child set-up");
-		_exit(1);
-	}
-	if (compat_accepted(a->fd) == -1) {
+	if (sig_child_setup(&o->wait_mask, a->fd, a->fd) == -1 ||
+	    compat_accepted(a->fd) == -1) {
 		log_warn("child set-up");
 		_exit(1);
 	}
