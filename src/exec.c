@@ -32,14 +32,13 @@
 
 #include "exec.h"
 #include "execenv.h"
+#include "execerr.h"
 #include "execspawn.h"
 #include "log.h"
 #include "sig.h"
 #include "util.h"
 
 #define EXEC_OUT_MIN	16384		/* first output buffer */
-#define EXEC_ERRLINE	512		/* a stderr line is logged in pieces
-					   of at most this much */
 
 struct exec_handler {
 	struct exec_opts	 opts;
@@ -53,8 +52,7 @@ struct exec_handler {
 	int64_t			 stop_deadline;
 	unsigned char		*out;		/* the reply */
 	size_t			 outcap;
-	char			 errline[EXEC_ERRLINE];
-	size_t			 errlen;
+	struct exec_errlog	 errlog;	/* its stderr, when ours */
 };
 
 /* One program run. */
@@ -82,8 +80,6 @@ static int	exec_hangup(struct exec_run *, short);
 static int	exec_drain(struct exec_run *, size_t);
 static int	exec_drain_rest(struct exec_run *);
 static int	exec_grow(struct exec_handler *);
-static void	exec_drain_err(struct exec_run *, int);
-static void	exec_err_lines(struct exec_handler *, int);
 static void	exec_reap(struct exec_run *);
 static void	exec_kill(struct exec_run *);
 static int	exec_verdict(const struct exec_run *);
@@ -106,6 +102,8 @@ exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
 		return NULL;
 	h->opts = *opts;
 	h->peer = peer;
+	h->errlog.peer = peer;
+	h->errlog.prog = opts->argv[0];
 	h->conn = conn;
 	if ((h->chld = sig_chld_pipe()) == -1 ||
 	    (h->envp = exec_environ(vars, h->seq_var)) == NULL) {
@@ -179,7 +177,7 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	exec_kill(&r);
 	/* Its stderr, with nobody left to write more. */
 	if (r.err != -1)
-		exec_drain_err(&r, 1);
+		exec_errlog_read(&h->errlog, &r.err, 1);
 	exec_close(&r.err);
 	if (exec_verdict(&r) == -1)
 		return -1;
@@ -227,7 +225,7 @@ exec_loop(struct exec_run *r)
 		if (pfd[1].revents != 0 && exec_drain(r, SIZE_MAX) == -1)
 			return -1;
 		if (pfd[2].revents != 0)
-			exec_drain_err(r, 0);
+			exec_errlog_read(&r->h->errlog, &r->err, 0);
 		if (pfd[3].revents != 0)
 			exec_reap(r);
 		if (pfd[4].revents != 0 && exec_hangup(r, pfd[4].revents))
@@ -393,59 +391,6 @@ exec_grow(struct exec_handler *h)
 	h->out = p;
 	h->outcap = cap;
 	return 0;
-}
-
-/*
- * The program's stderr, when it cannot have ours: each line becomes a
- * log line.  At the end (last), a line without its newline is logged.
- */
-static void
-exec_drain_err(struct exec_run *r, int last)
-{
-	struct exec_handler	*h = r->h;
-	ssize_t			 n;
-
-	for (;;) {
-		n = read(r->err, h->errline + h->errlen,
-		    sizeof(h->errline) - 1 - h->errlen);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n > 0)
-			h->errlen += (size_t)n;
-		/* At end of file, a last line without its newline too. */
-		exec_err_lines(h, n == 0 || (last && n < 0));
-		if (n <= 0)
-			break;
-	}
-	if (n == 0)
-		exec_close(&r->err);
-}
-
-/*
- * Logs each whole line of the stderr buffer; a full buffer counts as a
- * line, and so, with flush, does the rest.
- */
-static void
-exec_err_lines(struct exec_handler *h, int flush)
-{
-	char	*nl;
-	size_t	 len;
-
-	while (h->errlen > 0) {
-		nl = memchr(h->errline, '\n', h->errlen);
-		if (nl != NULL)
-			len = (size_t)(nl - h->errline);
-		else if (flush || h->errlen == sizeof(h->errline) - 1)
-			len = h->errlen;
-		else
-			break;
-		log_warnx("%s: %s: %.*s", h->peer, h->opts.argv[0], (int)len,
-		    h->errline);
-		if (nl != NULL)
-			len++;
-		h->errlen -= len;
-		memmove(h->errline, h->errline + len, h->errlen);
-	}
 }
 
 /*
