@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "cmdline.h"
 #include "proxy.h"
 #include "usage.h"
@@ -321,7 +322,7 @@ cmdline_proxy_from(struct config *cf, const char *arg)
 	if (cf->nproxy_from == CMDLINE_MAX_PROXY_FROM)
 		usage_error("too many --proxy-from (at most %d)",
 		    CMDLINE_MAX_PROXY_FROM);
-	if (proxy_cidr_parse(arg, &cf->proxy_from[cf->nproxy_from],
+	if (cidr_parse(arg, &cf->proxy_from[cf->nproxy_from],
 	    &errstr) == -1)
 		usage_error("proxy-from '%s': %s (ADDR, ADDR/BITS or "
 		    "unix)", arg, errstr);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "proxy.h"
 
 #define CMDLINE_MAX_LISTEN	64	/* --listen addresses */
@@ -35,7 +36,7 @@ struct config {
 	size_t		 max_reply;	/* SIZE_MAX until given */
 	int		 handler_timeout;
 	int		 proxy_accept;	/* PROXY_V1, _V2, _ANY; 0: off */
-	struct proxy_cidr proxy_from[CMDLINE_MAX_PROXY_FROM];
+	struct cidr proxy_from[CMDLINE_MAX_PROXY_FROM];
 	size_t		 nproxy_from;
 	int		 reuseport;
 	int		 socket_mode;	/* unix listeners; -1: the umask's */

@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "proxy.h"
-#include "util.h"
 
 #define V1_PREFIX	"PROXY "
 #define V1_PREFIX_LEN	6
@@ -384,77 +383,4 @@ v2_unix(const unsigned char *a, struct sockaddr_storage *ss,
 	sun->sun_family = AF_UNIX;
 	memcpy(sun->sun_path, a, n);
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-}
-
-/*
- * "ADDR", "ADDR/BITS" (IPv4 or IPv6; an IPv4-mapped IPv6 block is taken
- * as the IPv4 block it maps) or "unix".  Returns 0, or -1 with *errstr.
- */
-int
-proxy_cidr_parse(const char *s, struct proxy_cidr *c, const char **errstr)
-{
-	char			 host[INET6_ADDRSTRLEN];
-	const char		*slash, *why;
-	const unsigned char	*v4;
-	size_t			 hlen;
-	long long		 bits = -1;
-
-	memset(c, 0, sizeof(*c));
-	*errstr = NULL;
-	if (strcmp(s, "unix") == 0) {
-		c->net.family = AF_UNIX;
-		return 0;
-	}
-	slash = strchr(s, '/');
-	hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (hlen == 0 || hlen >= sizeof(host)) {
-		*errstr = "not an address";
-		return -1;
-	}
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, c->net.bytes) == 1)
-		c->net.family = AF_INET;
-	else if (inet_pton(AF_INET6, host, c->net.bytes) == 1)
-		c->net.family = AF_INET6;
-	else {
-		*errstr = "not an IPv4 or IPv6 address";
-		return -1;
-	}
-	c->bits = c->net.family == AF_INET ? 32 : 128;
-	if (slash != NULL) {
-		bits = parse_num(slash + 1, 0, c->bits, &why);
-		if (why != NULL) {
-			*errstr = "prefix length out of range";
-			return -1;
-		}
-		c->bits = (unsigned int)bits;
-	}
-	/* ::ffff:10.0.0.0/104 is the block 10.0.0.0/8. */
-	if (c->net.family == AF_INET6 && c->bits >= 96 &&
-	    (v4 = addr_unmap(&c->net.family, c->net.bytes)) != c->net.bytes) {
-		memmove(c->net.bytes, v4, 4);
-		memset(c->net.bytes + 4, 0, 12);
-		c->bits -= 96;
-	}
-	return 0;
-}
-
-/* Whether src (as addr_source gives it) lies in the block. */
-int
-proxy_cidr_match(const struct proxy_cidr *c, const struct addr_source *src)
-{
-	unsigned int	 full = c->bits / 8, rest = c->bits % 8;
-	unsigned char	 mask;
-
-	if (c->net.family != src->family)
-		return 0;
-	if (c->net.family == AF_UNIX)
-		return 1;
-	if (memcmp(c->net.bytes, src->bytes, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (unsigned char)(0xff << (8 - rest));
-	return (c->net.bytes[full] & mask) == (src->bytes[full] & mask);
 }

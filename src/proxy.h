@@ -63,14 +63,4 @@ void			 proxy_decoder_init(struct proxy_decoder *, int);
 enum proxy_status	 proxy_decode(struct proxy_decoder *, const void *,
 			    size_t, size_t *, struct proxy_header *);
 
-/* --proxy-from: an address block, or every unix-socket peer. */
-struct proxy_cidr {
-	struct addr_source	 net;		/* family AF_UNIX: unix peers */
-	unsigned int		 bits;
-};
-
-int	proxy_cidr_parse(const char *, struct proxy_cidr *, const char **);
-int	proxy_cidr_match(const struct proxy_cidr *,
-	    const struct addr_source *);
-
 #endif /* SOCK64_PROXY_H */

@@ -39,7 +39,7 @@ proxy_trusted(const struct proxy_opts *po, const struct sockaddr *sa,
 	else if (addr_source(sa, len, &src) == -1)
 		return 0;
 	for (i = 0; i < po->nfrom; i++)
-		if (proxy_cidr_match(&po->from[i], &src))
+		if (cidr_match(&po->from[i], &src))
 			return 1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "cidr.h"
 #include "proxy.h"
 
 /* Bytes read in one go; what follows the header goes to conn. */
@@ -19,7 +20,7 @@
 
 struct proxy_opts {
 	int			 accept;	/* 0: off; PROXY_V1, V2 or ANY */
-	const struct proxy_cidr	*from;		/* --proxy-from */
+	const struct cidr	*from;		/* --proxy-from */
 	size_t			 nfrom;		/* 0: every peer */
 };
 

@@ -1,14 +1,11 @@
 /*
  * Unit tests for the PROXY header decoder: v1 lines and v2 headers that
  * must be accepted or refused, each fed whole, split at every point and
- * a byte at a time, with client bytes after it that must be left alone;
- * and the --proxy-from address blocks.
+ * a byte at a time, with client bytes after it that must be left alone.
  */
 #include "config.h"
 
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -361,55 +358,6 @@ test_unix_addresses(void)
 	    PROXY_MALFORMED, "unix header with a TLV too long taken");
 }
 
-static void
-test_cidr(void)
-{
-	static const struct {
-		const char	*cidr;
-		const char	*addr;	/* NULL: the block must not parse */
-		int		 family;
-		int		 match;
-	} t[] = {
-		{ "127.0.0.1", "127.0.0.1", AF_INET, 1 },
-		{ "127.0.0.1", "127.0.0.2", AF_INET, 0 },
-		{ "127.0.0.0/8", "127.255.0.9", AF_INET, 1 },
-		{ "10.0.0.0/9", "10.128.0.1", AF_INET, 0 },
-		{ "10.0.0.0/9", "10.127.0.1", AF_INET, 1 },
-		{ "0.0.0.0/0", "203.0.113.9", AF_INET, 1 },
-		{ "0.0.0.0/0", "::1", AF_INET6, 0 },
-		{ "::1", "::1", AF_INET6, 1 },
-		{ "2001:db8::/32", "2001:db8:1::1", AF_INET6, 1 },
-		{ "2001:db8::/33", "2001:db8:8000::1", AF_INET6, 0 },
-		{ "::ffff:192.0.2.0/120", "192.0.2.77", AF_INET, 1 },
-		{ "unix", NULL, AF_UNIX, 1 },
-		{ "127.0.0.1/33", NULL, 0, 0 },
-		{ "127.0.0.1/", NULL, 0, 0 },
-		{ "/8", NULL, 0, 0 },
-		{ "localhost", NULL, 0, 0 },
-		{ "::1/129", NULL, 0, 0 },
-	};
-	struct proxy_cidr	 c;
-	struct addr_source	 src;
-	const char		*err;
-	size_t			 i;
-	int			 rv;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		rv = proxy_cidr_parse(t[i].cidr, &c, &err);
-		if (t[i].addr == NULL && t[i].family != AF_UNIX) {
-			CHECK(rv == -1 && err != NULL, "%s parsed", t[i].cidr);
-			continue;
-		}
-		CHECK(rv == 0, "%s: %s", t[i].cidr, err);
-		memset(&src, 0, sizeof(src));
-		src.family = t[i].family;
-		if (t[i].addr != NULL && t[i].family != AF_UNIX)
-			inet_pton(t[i].family, t[i].addr, src.bytes);
-		CHECK(proxy_cidr_match(&c, &src) == t[i].match, "%s in %s: %d",
-		    t[i].addr ? t[i].addr : "unix", t[i].cidr, t[i].match);
-	}
-}
-
 int
 main(void)
 {
@@ -418,6 +366,5 @@ main(void)
 	test_v2_long_tlvs();
 	test_v2_tlv_overrun();
 	test_unix_addresses();
-	test_cidr();
 	return check_exit("proxy_test");
 }
