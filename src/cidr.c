@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cidr.h"
@@ -70,7 +71,11 @@ cidr_parse(const char *s, struct cidr *c, const char **errstr)
 	return 0;
 }
 
-/* Whether src (as addr_source gives it) lies in the block. */
+/*
+ * Whether src (as addr_source gives it) lies in the block.  A unix
+ * peer's source is its uid; the block "unix" has no bits, so every
+ * unix peer lies in it.
+ */
 int
 cidr_match(const struct cidr *c, const struct addr_source *src)
 {
@@ -79,12 +84,52 @@ cidr_match(const struct cidr *c, const struct addr_source *src)
 
 	if (c->net.family != src->family)
 		return 0;
-	if (c->net.family == AF_UNIX)
-		return 1;
 	if (memcmp(c->net.bytes, src->bytes, full) != 0)
 		return 0;
 	if (rest == 0)
 		return 1;
 	mask = (unsigned char)(0xff << (8 - rest));
 	return (c->net.bytes[full] & mask) == (src->bytes[full] & mask);
+}
+
+/* Clears every bit of src past the first bits: the block it lies in. */
+void
+cidr_mask(struct addr_source *src, unsigned int bits)
+{
+	unsigned int	 full = bits / 8, rest = bits % 8;
+
+	if (full >= sizeof(src->bytes))
+		return;
+	if (rest != 0)
+		src->bytes[full++] &= (unsigned char)(0xff << (8 - rest));
+	memset(src->bytes + full, 0, sizeof(src->bytes) - full);
+}
+
+/*
+ * The block as it would be given: "192.0.2.0/24", "2001:db8::1" (a
+ * whole address has no length), "unix", or one unix user as address
+ * rules give it, "uid:1000" (its uid in the first bytes, 64 bits).
+ */
+void
+cidr_format(const struct cidr *c, char *buf, size_t size)
+{
+	char		 host[INET6_ADDRSTRLEN];
+	unsigned int	 whole = c->net.family == AF_INET ? 32 : 128;
+	long long	 uid;
+
+	if (c->net.family == AF_UNIX) {
+		memcpy(&uid, c->net.bytes, sizeof(uid));
+		if (c->bits == 0)
+			snprintf(buf, size, "unix");
+		else
+			snprintf(buf, size, "uid:%lld", uid);
+		return;
+	}
+	if (inet_ntop(c->net.family, c->net.bytes, host, sizeof(host)) ==
+	    NULL)
+		snprintf(host, sizeof(host), "?");
+	if (c->bits == whole)
+		snprintf(buf, size, "%s", host);
+	else
+		snprintf(buf, size, "%s/%u", host, c->bits);
 }

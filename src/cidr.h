@@ -5,6 +5,8 @@
 #ifndef SOCK64_CIDR_H
 #define SOCK64_CIDR_H
 
+#include <stddef.h>
+
 #include "addr.h"
 
 struct cidr {
@@ -14,5 +16,7 @@ struct cidr {
 
 int	cidr_parse(const char *, struct cidr *, const char **);
 int	cidr_match(const struct cidr *, const struct addr_source *);
+void	cidr_mask(struct addr_source *, unsigned int);
+void	cidr_format(const struct cidr *, char *, size_t);
 
 #endif /* SOCK64_CIDR_H */
