@@ -196,6 +196,31 @@ addr_same_source(const struct addr_source *a, const struct addr_source *b)
 	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
 
+/*
+ * A source as log lines name it: "192.0.2.1", "2001:db8::1", "uid 1000",
+ * or with the prefix it was cut to (addr_source() gives whole
+ * addresses): "2001:db8:1:2::/64".
+ */
+void
+addr_source_name(const struct addr_source *src, unsigned int bits,
+    char *buf, size_t size)
+{
+	char		 host[INET6_ADDRSTRLEN];
+	unsigned int	 whole = src->family == AF_INET ? 32 : 128;
+	long long	 uid;
+
+	if (src->family == AF_UNIX) {
+		memcpy(&uid, src->bytes, sizeof(uid));
+		snprintf(buf, size, "uid %lld", uid);
+	} else if ((src->family != AF_INET && src->family != AF_INET6) ||
+	    inet_ntop(src->family, src->bytes, host, sizeof(host)) == NULL)
+		snprintf(buf, size, "?");
+	else if (bits == 0 || bits >= whole)
+		snprintf(buf, size, "%s", host);
+	else
+		snprintf(buf, size, "%s/%u", host, bits);
+}
+
 /* Writes a parsed address back in its canonical form, for messages. */
 void
 addr_describe(const struct addr *a, char *buf, size_t size)

@@ -26,7 +26,7 @@ struct addr {
 	int		 reuseport;		/* listen with SO_REUSEPORT */
 };
 
-/* Who a connection comes from, for --max-per-source. */
+/* Who a connection comes from, for the rules and the limits. */
 struct addr_source {
 	int		 family;	/* AF_INET, AF_INET6 or AF_UNIX */
 	unsigned char	 bytes[16];	/* the address; for unix, the uid */
@@ -38,6 +38,8 @@ int	addr_source(const struct sockaddr *, socklen_t,
 const unsigned char *addr_unmap(int *, const unsigned char *);
 int	addr_same_source(const struct addr_source *,
 	    const struct addr_source *);
+void	addr_source_name(const struct addr_source *, unsigned int, char *,
+	    size_t);
 void	addr_format(const struct sockaddr *, socklen_t, char *, size_t);
 void	addr_describe(const struct addr *, char *, size_t);
 

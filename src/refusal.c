@@ -1,20 +1,17 @@
 /*
- * sock64: the log lines of --max-per-source refusals.  A source that
- * keeps connecting over its limit (a slowloris, a client looping on
- * errors) would write one line per attempt, thousands a second: enough
- * to fill the log and, with a slow reader, to stall the parent.  So the
- * first refusal of a source is logged when it happens, and the ones that
- * follow are counted and summed up in one line per source per interval.
- * The table has a fixed size, so memory stays bounded however many
- * sources there are; sources it has no room for share one line.  The
- * clock is the caller's.
+ * sock64: the log lines of refused connections.  A source that keeps
+ * connecting once refused (a slowloris over --max-per-source, a client
+ * looping on errors, a flood from a denied network) would write one
+ * line per attempt, thousands a second: enough to fill the log and,
+ * with a slow reader, to stall the parent.  So the first refusal of a
+ * key (a source, or the rule that refused it) in an interval is logged
+ * when it happens, by the caller, and the ones that follow are counted
+ * and summed up in one line per key per interval.  The table has a
+ * fixed size, so memory stays bounded however many keys there are; keys
+ * it has no room for share one line per reason.  The clock is the
+ * caller's.
  */
 #include "config.h"
-
-#include <sys/socket.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -24,50 +21,56 @@
 #include "refusal.h"
 
 static struct refusal_slot	*refusal_find(struct refusal_log *,
-				    const struct addr_source *);
+				    enum refusal_reason,
+				    const struct addr_source *, const char *);
 static void	refusal_expire(struct refusal_log *, struct refusal_slot *,
 		    int64_t, int);
-static void	refusal_name(const struct addr_source *, char *, size_t);
 
 /*
- * A connection from src (peer names it with its port, on the listener)
- * was refused with n connections from src already.  Logged at once if
- * src has not been refused in the current interval, else counted.
+ * A connection was refused for reason; key (named name in the log) is
+ * what the refusals are summed up by, and why goes in brackets after
+ * the sum: "(--max-per-source)".  Returns 1 when the caller is to log
+ * this refusal now, the first of its key in the interval; 0 when it is
+ * counted for the summary line.
  */
-void
-refusal_note(struct refusal_log *rl, const struct addr_source *src,
-    const char *peer, const char *on, size_t n, int64_t now)
+int
+refusal_note(struct refusal_log *rl, enum refusal_reason reason,
+    const struct addr_source *key, const char *name, const char *why,
+    int64_t now)
 {
 	struct refusal_slot	*s;
 
-	if ((s = refusal_find(rl, src)) != NULL && s->in_use) {
+	if ((s = refusal_find(rl, reason, key, name)) != NULL && s->in_use) {
 		s->count++;
-		return;
+		return 0;
 	}
 	if (s == NULL) {
 		/* No room: counted with the others, named in no line. */
-		s = &rl->others;
+		s = &rl->others[reason];
 		if (!s->in_use) {
 			s->in_use = 1;
 			s->since = now;
+			snprintf(s->why, sizeof(s->why), "%s", why);
 			rl->active++;
 		}
 		s->count++;
-		return;
+		return 0;
 	}
 	s->in_use = 1;
-	s->source = *src;
+	s->reason = reason;
+	s->key = *key;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->why, sizeof(s->why), "%s", why);
 	s->since = now;
 	s->count = 0;
 	rl->active++;
-	log_warnx("%s: refused on %s: %zu connections from this %s already "
-	    "(--max-per-source)", peer, on, n,
-	    src->family == AF_UNIX ? "user" : "address");
+	return 1;
 }
 
-/* src's slot, or else a free one, or NULL if the table is full. */
+/* The key's slot, or else a free one, or NULL if the table is full. */
 static struct refusal_slot *
-refusal_find(struct refusal_log *rl, const struct addr_source *src)
+refusal_find(struct refusal_log *rl, enum refusal_reason reason,
+    const struct addr_source *key, const char *name)
 {
 	struct refusal_slot	*s, *free_slot = NULL;
 	size_t			 i;
@@ -77,7 +80,9 @@ refusal_find(struct refusal_log *rl, const struct addr_source *src)
 		if (!s->in_use) {
 			if (free_slot == NULL)
 				free_slot = s;
-		} else if (addr_same_source(&s->source, src))
+		} else if (s->reason == reason &&
+		    addr_same_source(&s->key, key) &&
+		    strcmp(s->name, name) == 0)
 			return s;
 	}
 	return free_slot;
@@ -96,14 +101,16 @@ refusal_flush(struct refusal_log *rl, int64_t now, int all)
 
 	for (i = 0; i < REFUSAL_SLOTS; i++)
 		refusal_expire(rl, &rl->slot[i], now, all);
-	refusal_expire(rl, &rl->others, now, all);
+	for (i = 0; i < REFUSAL_REASONS; i++)
+		refusal_expire(rl, &rl->others[i], now, all);
 	if (rl->active == 0)
 		return -1;
 	for (i = 0; i < REFUSAL_SLOTS; i++)
 		if (rl->slot[i].in_use && rl->slot[i].since < next)
 			next = rl->slot[i].since;
-	if (rl->others.in_use && rl->others.since < next)
-		next = rl->others.since;
+	for (i = 0; i < REFUSAL_REASONS; i++)
+		if (rl->others[i].in_use && rl->others[i].since < next)
+			next = rl->others[i].since;
 	next += REFUSAL_INTERVAL_MS;
 	if (next - now > INT_MAX)
 		return INT_MAX;
@@ -112,33 +119,34 @@ refusal_flush(struct refusal_log *rl, int64_t now, int all)
 
 /*
  * Ends a slot's interval once it is over: a count is logged and a new
- * interval begins, so that a source that goes on gets a line per
- * interval; a slot with nothing counted is freed, and that source's next
- * refusal is logged at once again.
+ * interval begins, so that a key that goes on gets a line per interval;
+ * a slot with nothing counted is freed, and that key's next refusal is
+ * logged at once again.
  */
 static void
 refusal_expire(struct refusal_log *rl, struct refusal_slot *s, int64_t now,
     int all)
 {
-	char		 name[ADDR_NAME_MAX];
 	long long	 secs;
+	size_t		 i;
+	int		 other = 0;
 
 	if (!s->in_use || (!all && now - s->since < REFUSAL_INTERVAL_MS))
 		return;
+	for (i = 0; i < REFUSAL_REASONS; i++)
+		other |= s == &rl->others[i];
 	if (s->count > 0) {
 		secs = (now - s->since + 500) / 1000;
 		if (secs < 1)
 			secs = 1;
-		if (s == &rl->others)
+		if (other)
 			log_warnx("refused %lu connections from other sources "
-			    "in the last %lld s (--max-per-source; too many "
-			    "sources to name each)", s->count, secs);
-		else {
-			refusal_name(&s->source, name, sizeof(name));
+			    "in the last %lld s (%s; too many sources to name "
+			    "each)", s->count, secs, s->why);
+		else
 			log_warnx("%s: refused %lu more connections in the "
-			    "last %lld s (--max-per-source)", name, s->count,
-			    secs);
-		}
+			    "last %lld s (%s)", s->name, s->count, secs,
+			    s->why);
 	}
 	if (s->count > 0 && !all) {
 		s->since = now;
@@ -147,19 +155,4 @@ refusal_expire(struct refusal_log *rl, struct refusal_slot *s, int64_t now,
 	}
 	s->in_use = 0;
 	rl->active--;
-}
-
-/* A source as log lines name it: "192.0.2.1", "2001:db8::1", "uid 1000". */
-static void
-refusal_name(const struct addr_source *src, char *buf, size_t size)
-{
-	long long	 uid;
-
-	if (src->family == AF_UNIX) {
-		memcpy(&uid, src->bytes, sizeof(uid));
-		snprintf(buf, size, "uid %lld", uid);
-	} else if ((src->family != AF_INET && src->family != AF_INET6) ||
-	    size > (size_t)INT_MAX ||
-	    inet_ntop(src->family, src->bytes, buf, (socklen_t)size) == NULL)
-		snprintf(buf, size, "?");
 }

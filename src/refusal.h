@@ -1,6 +1,7 @@
 /*
- * sock64: the log lines of --max-per-source refusals, summed up per
- * source and interval in a table of fixed size.
+ * sock64: the log lines of refused connections, summed up per key (a
+ * source, or the rule that refused it) and interval in a table of fixed
+ * size.
  */
 #ifndef SOCK64_REFUSAL_H
 #define SOCK64_REFUSAL_H
@@ -12,10 +13,21 @@
 
 #define REFUSAL_SLOTS		32
 #define REFUSAL_INTERVAL_MS	10000
+#define REFUSAL_WHY_MAX		400
+
+enum refusal_reason {
+	REFUSAL_RULE,		/* --allow, --deny, --rules */
+	REFUSAL_RATE,		/* --max-rate-per-source */
+	REFUSAL_SOURCE,		/* --max-per-source */
+	REFUSAL_REASONS
+};
 
 struct refusal_slot {
 	int			 in_use;
-	struct addr_source	 source;
+	enum refusal_reason	 reason;
+	struct addr_source	 key;
+	char			 name[ADDR_NAME_MAX];	/* the key's */
+	char			 why[REFUSAL_WHY_MAX];
 	int64_t			 since;		/* the interval's start */
 	unsigned long		 count;		/* refused since, not logged */
 };
@@ -23,12 +35,12 @@ struct refusal_slot {
 /* All zero is an empty log. */
 struct refusal_log {
 	struct refusal_slot	 slot[REFUSAL_SLOTS];
-	struct refusal_slot	 others;	/* sources with no slot */
+	struct refusal_slot	 others[REFUSAL_REASONS]; /* with no slot */
 	size_t			 active;	/* slots in use, others too */
 };
 
-void	refusal_note(struct refusal_log *, const struct addr_source *,
-	    const char *, const char *, size_t, int64_t);
+int	refusal_note(struct refusal_log *, enum refusal_reason,
+	    const struct addr_source *, const char *, const char *, int64_t);
 int	refusal_flush(struct refusal_log *, int64_t, int);
 
 #endif /* SOCK64_REFUSAL_H */
