@@ -17,6 +17,7 @@
 #include "cidr.h"
 #include "cmdline.h"
 #include "proxy.h"
+#include "rules.h"
 #include "usage.h"
 #include "util.h"
 
@@ -25,23 +26,31 @@
 
 /* The long options without a short one, sorted; above every char. */
 enum {
-	OPT_FRAME_TIMEOUT = 256,
+	OPT_ALLOW = 256,
+	OPT_DENY,
+	OPT_FRAME_TIMEOUT,
 	OPT_GRACE,
 	OPT_HANDLER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_PER_SOURCE,
+	OPT_MAX_RATE,
+	OPT_MAX_RATE_PER_SOURCE,
 	OPT_MAX_REPLY,
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
 	OPT_REUSEPORT,
+	OPT_RULES,
 	OPT_SOCKET_MODE,
+	OPT_SOURCE_PREFIX,
 	OPT_WRITE_TIMEOUT
 };
 
 static const struct option cmdline_long_options[] = {
 	{ "print-port",		no_argument,		NULL, '1' },
+	{ "allow",		required_argument,	NULL, OPT_ALLOW },
 	{ "backlog",		required_argument,	NULL, 'b' },
 	{ "max-connections",	required_argument,	NULL, 'c' },
+	{ "deny",		required_argument,	NULL, OPT_DENY },
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
@@ -55,14 +64,20 @@ static const struct option cmdline_long_options[] = {
 	{ "max-message",	required_argument,	NULL, 'm' },
 	{ "max-per-source",	required_argument,	NULL,
 	    OPT_MAX_PER_SOURCE },
+	{ "max-rate",		required_argument,	NULL, OPT_MAX_RATE },
+	{ "max-rate-per-source", required_argument,	NULL,
+	    OPT_MAX_RATE_PER_SOURCE },
 	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
 	{ "proxy-from",		required_argument,	NULL, OPT_PROXY_FROM },
 	{ "proxy-protocol",	required_argument,	NULL,
 	    OPT_PROXY_PROTOCOL },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
+	{ "rules",		required_argument,	NULL, OPT_RULES },
 	{ "socket-mode",	required_argument,	NULL,
 	    OPT_SOCKET_MODE },
+	{ "source-prefix",	required_argument,	NULL,
+	    OPT_SOURCE_PREFIX },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 'u' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -83,6 +98,9 @@ static int	cmdline_seconds(const char *, const char *);
 static void	cmdline_listen(struct config *, const char *);
 static int	cmdline_proxy_protocol(const char *);
 static void	cmdline_proxy_from(struct config *, const char *);
+static void	cmdline_rule(struct config *, int, const char *);
+static void	cmdline_rate(const char *, const char *, size_t *, int *);
+static void	cmdline_source_prefix(struct config *, const char *);
 static int	cmdline_socket_mode(const char *);
 static void	cmdline_check_socket_mode(const struct config *);
 static void	cmdline_version(void) __attribute__((noreturn));
@@ -108,7 +126,7 @@ cmdline_parse(int argc, char **argv, struct config *cf)
 	    cmdline_long_options, NULL)) != -1) {
 		if (ch == ':' || ch == '?')
 			usage_bad_option(ch, argv[optind - 1]);
-		else if (ch < OPT_FRAME_TIMEOUT)
+		else if (ch < OPT_ALLOW)
 			cmdline_short_option(cf, ch, optarg);
 		else
 			cmdline_long_option(cf, ch, optarg);
@@ -131,6 +149,8 @@ cmdline_defaults(struct config *cf)
 	cf->max_reply = SIZE_MAX;
 	cf->handler_timeout = 30;
 	cf->socket_mode = -1;
+	cf->v4_bits = 32;
+	cf->v6_bits = 128;
 }
 
 /* An option with a short form, in the order of the option string. */
@@ -178,6 +198,10 @@ static void
 cmdline_long_option(struct config *cf, int ch, const char *arg)
 {
 	switch (ch) {
+	case OPT_ALLOW:
+	case OPT_DENY:
+		cmdline_rule(cf, ch == OPT_DENY, arg);
+		break;
 	case OPT_FRAME_TIMEOUT:
 		cf->frame_timeout = cmdline_seconds("frame-timeout", arg);
 		break;
@@ -194,6 +218,14 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 		cf->max_per_source = (size_t)cmdline_count("max-per-source",
 		    arg, 0, 1000000);
 		break;
+	case OPT_MAX_RATE:
+		cmdline_rate("max-rate", arg, &cf->max_rate,
+		    &cf->max_rate_secs);
+		break;
+	case OPT_MAX_RATE_PER_SOURCE:
+		cmdline_rate("max-rate-per-source", arg,
+		    &cf->max_rate_per_source, &cf->max_rate_per_source_secs);
+		break;
 	case OPT_MAX_REPLY:
 		cf->max_reply = cmdline_size("max-reply", arg);
 		break;
@@ -206,8 +238,14 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 	case OPT_REUSEPORT:
 		cf->reuseport = 1;
 		break;
+	case OPT_RULES:
+		cf->rules_path = arg;
+		break;
 	case OPT_SOCKET_MODE:
 		cf->socket_mode = cmdline_socket_mode(arg);
+		break;
+	case OPT_SOURCE_PREFIX:
+		cmdline_source_prefix(cf, arg);
 		break;
 	case OPT_WRITE_TIMEOUT:
 		cf->write_timeout = cmdline_seconds("write-timeout", arg);
@@ -240,6 +278,10 @@ cmdline_check(struct config *cf)
 		usage_error("--proxy-from needs --proxy-protocol");
 	if (cf->inetd && cf->reuseport)
 		usage_error("--reuseport is for listening sockets, not --inetd");
+	if (cf->inetd && (cf->argv_rules.n > 0 || cf->rules_path != NULL ||
+	    cf->max_rate > 0 || cf->max_rate_per_source > 0))
+		usage_error("--allow, --deny, --rules and the rates are for "
+		    "the accept loop, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
 	cmdline_check_socket_mode(cf);
 	if (cf->nlisten == 0)
@@ -329,6 +371,66 @@ cmdline_proxy_from(struct config *cf, const char *arg)
 	cf->nproxy_from++;
 }
 
+/* --allow, --deny: one address rule. */
+static void
+cmdline_rule(struct config *cf, int deny, const char *arg)
+{
+	const char	*why;
+
+	if (rules_add(&cf->argv_rules, deny, arg, 0, &why) == -1)
+		usage_error("%s '%s': %s (ADDR, ADDR/BITS, unix or uid:N)",
+		    deny ? "deny" : "allow", arg, why != NULL ? why :
+		    "out of memory");
+}
+
+/* --max-rate, --max-rate-per-source: N[/SEC], N connections in SEC s. */
+static void
+cmdline_rate(const char *name, const char *arg, size_t *n, int *secs)
+{
+	const char	*slash, *errstr;
+	char		 count[32];
+	size_t		 len;
+
+	slash = strchr(arg, '/');
+	len = slash != NULL ? (size_t)(slash - arg) : strlen(arg);
+	*secs = 1;
+	if (len < sizeof(count)) {
+		memcpy(count, arg, len);
+		count[len] = '\0';
+		*n = (size_t)parse_num(count, 1, 1000000, &errstr);
+		if (errstr == NULL && slash != NULL)
+			*secs = (int)parse_num(slash + 1, 1, 3600, &errstr);
+	} else
+		errstr = "invalid";
+	if (errstr != NULL)
+		usage_error("%s '%s' is %s (N or N/SEC: N connections, "
+		    "1-1000000, in SEC seconds, 1-3600)", name, arg, errstr);
+}
+
+/* --source-prefix: V4BITS[,V6BITS]. */
+static void
+cmdline_source_prefix(struct config *cf, const char *arg)
+{
+	const char	*comma, *errstr;
+	char		 v4[8];
+	size_t		 len;
+
+	comma = strchr(arg, ',');
+	len = comma != NULL ? (size_t)(comma - arg) : strlen(arg);
+	if (len < sizeof(v4)) {
+		memcpy(v4, arg, len);
+		v4[len] = '\0';
+		cf->v4_bits = (unsigned int)parse_num(v4, 1, 32, &errstr);
+		if (errstr == NULL && comma != NULL)
+			cf->v6_bits = (unsigned int)parse_num(comma + 1, 1,
+			    128, &errstr);
+	} else
+		errstr = "invalid";
+	if (errstr != NULL)
+		usage_error("source-prefix '%s' is %s (V4BITS, 1-32, or "
+		    "V4BITS,V6BITS, V6BITS 1-128)", arg, errstr);
+}
+
 /* --socket-mode: 1 to 4 octal digits, as chmod and SocketMode= take. */
 static int
 cmdline_socket_mode(const char *arg)
@@ -392,6 +494,9 @@ cmdline_help_usage(void)
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
 "               [--max-reply size] [--handler-timeout sec]\n"
+"               [--allow cidr]... [--deny cidr]... [--rules file]\n"
+"               [--max-rate n[/sec]] [--max-rate-per-source n[/sec]]\n"
+"               [--source-prefix v4[,v6]]\n"
 "               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
 "               [--reuseport] [--socket-mode mode] [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
@@ -419,6 +524,26 @@ cmdline_help_options(void)
 "      --max-per-source=N    connections at once from one client address\n"
 "                            (IPv4-mapped IPv6 counts as IPv4); more are\n"
 "                            accepted, logged and closed (default 0: no limit)\n"
+"      --allow=CIDR          serve peers in CIDR (ADDR, ADDR/BITS, unix, or\n"
+"                            uid:N for one unix user); repeatable.  With any\n"
+"                            allow rule, a peer no rule matches is refused\n"
+"      --deny=CIDR           refuse peers in CIDR; repeatable.  The most\n"
+"                            specific block wins; deny wins a tie (default:\n"
+"                            no rules, everyone is served)\n"
+"      --rules=FILE          more rules, one a line: allow CIDR or deny CIDR;\n"
+"                            # comments.  Re-read on SIGHUP; a bad file keeps\n"
+"                            the rules in force\n"
+"      --max-rate=N[/SEC]    accept at most N connections in SEC seconds\n"
+"                            (default 1); more wait in the backlog, none is\n"
+"                            refused (default: no limit)\n"
+"      --max-rate-per-source=N[/SEC]\n"
+"                            at most N new connections from one source in SEC\n"
+"                            seconds, in bursts of N; more are accepted,\n"
+"                            logged and closed (default: no limit)\n"
+"      --source-prefix=V4[,V6]\n"
+"                            the prefix lengths that make one source for\n"
+"                            --max-per-source and --max-rate-per-source\n"
+"                            (default 32,128: one address)\n"
 "  -m, --max-message=SIZE    largest request payload in bytes, with an\n"
 "                            optional k (KiB) or M (MiB) suffix (default 1M)\n"
 "      --idle-timeout=SEC    close a connection when no new frame starts\n"
@@ -481,7 +606,7 @@ cmdline_help_notes(void)
 "Logs go to stderr, one line per event.  In -i mode they go to syslog when\n"
 "stderr is the client connection itself.  SIGTERM or SIGINT stops the\n"
 "server: listeners close, each connection finishes the reply in flight\n"
-"(see --grace), and every child is reaped.  SIGHUP is ignored.\n"
+"(see --grace), and every child is reaped.  SIGHUP re-reads --rules.\n"
 "\n"
 "Under systemd, the sockets passed in LISTEN_FDS are served instead of\n"
 "binding (--listen is then refused), and NOTIFY_SOCKET is sent READY=1,\n"

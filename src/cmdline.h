@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "cidr.h"
 #include "proxy.h"
+#include "rules.h"
 
 #define CMDLINE_MAX_LISTEN	64	/* --listen addresses */
 #define CMDLINE_MAX_PROXY_FROM	64
@@ -22,6 +23,15 @@ struct config {
 	int		 backlog;
 	size_t		 max_connections;
 	size_t		 max_per_source;
+	struct rules	 argv_rules;	/* --allow, --deny */
+	const char	*rules_path;	/* --rules */
+	struct rules	 rules;		/* in force at start: both */
+	size_t		 max_rate;	/* --max-rate; 0: none */
+	int		 max_rate_secs;
+	size_t		 max_rate_per_source;
+	int		 max_rate_per_source_secs;
+	unsigned int	 v4_bits;	/* --source-prefix */
+	unsigned int	 v6_bits;
 	size_t		 max_message;
 	int		 idle_timeout;
 	int		 frame_timeout;

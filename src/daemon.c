@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "cmdline.h"
 #include "conn.h"
 #include "daemon.h"
@@ -37,8 +38,10 @@
 #include "usage.h"
 #include "util.h"
 
-static int	daemon_loop(const struct config *, struct listener *, size_t,
+static int	daemon_loop(struct config *, struct listener *, size_t,
 		    struct systemd_notify *, const sigset_t *);
+static void	daemon_admit_opts(const struct config *, struct admit_opts *);
+static void	daemon_rules(const struct config *, struct rules *);
 static size_t	daemon_listeners(const struct config *,
 		    const struct listen_perm *, struct listener *);
 static void	daemon_close_listeners(struct listener *, size_t);
@@ -77,6 +80,7 @@ daemon_standalone(struct config *cf)
 
 	if (cf->program != NULL)
 		daemon_program(cf);
+	daemon_rules(cf, &cf->rules);
 	log_init("sock64d", daemon_log_level(cf),
 	    log_stderr_is_journal() ? LOG_TO_JOURNAL : LOG_TO_STDERR);
 	/* The parent never waits for its log (before -u: see log.c). */
@@ -108,14 +112,18 @@ daemon_standalone(struct config *cf)
 
 /* The accept loop, each child running a session, until it stops. */
 static int
-daemon_loop(const struct config *cf, struct listener *ls, size_t n,
+daemon_loop(struct config *cf, struct listener *ls, size_t n,
     struct systemd_notify *notify, const sigset_t *wait_mask)
 {
 	struct loop_opts	 lo;
 	struct session_opts	 so;
 	struct exec_opts	 eo;
+	struct admit_opts	 ao;
 
 	memset(&lo, 0, sizeof(lo));
+	daemon_admit_opts(cf, &ao);
+	lo.admit = &ao;
+	lo.rules = &cf->rules;
 	lo.wait_mask = *wait_mask;
 	daemon_conn_opts(cf, &so.conn);
 	daemon_exec_opts(cf, &eo);
@@ -147,6 +155,40 @@ daemon_loop(const struct config *cf, struct listener *ls, size_t n,
 		fatal("accept loop");
 	log_info("stopped");
 	return 0;
+}
+
+static void
+daemon_admit_opts(const struct config *cf, struct admit_opts *ao)
+{
+	memset(ao, 0, sizeof(*ao));
+	ao->argv_rules = &cf->argv_rules;
+	ao->rules_path = cf->rules_path;
+	ao->rate = cf->max_rate;
+	ao->rate_secs = cf->max_rate_secs;
+	ao->source_rate = cf->max_rate_per_source;
+	ao->source_rate_secs = cf->max_rate_per_source_secs;
+	ao->v4_bits = cf->v4_bits;
+	ao->v6_bits = cf->v6_bits;
+}
+
+/*
+ * The address rules, before anything is bound: a rules file that cannot
+ * be read or has a bad line is a usage error, as a bad --deny is.
+ */
+static void
+daemon_rules(const struct config *cf, struct rules *r)
+{
+	struct admit_opts	 ao;
+	const char		*why;
+	unsigned int		 line;
+
+	daemon_admit_opts(cf, &ao);
+	if (admit_load_rules(&ao, r, &line, &why) == 0)
+		return;
+	if (why != NULL)
+		usage_error("rules file %s, line %u: %s", cf->rules_path, line,
+		    why);
+	usage_error("rules file %s: %s", cf->rules_path, strerror(errno));
 }
 
 /*

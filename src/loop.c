@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "children.h"
 #include "compat.h"
 #include "listen.h"
@@ -54,6 +55,7 @@ struct loop {
 	const struct loop_opts		*opts;
 	struct children			 children;
 	int64_t				 paused_until;
+	int64_t				 paced_until;	/* --max-rate */
 	int64_t				 warned_at;
 	unsigned long long		 served;
 	struct loop_stats		 reported;
@@ -62,7 +64,9 @@ struct loop {
 	struct pollfd			*pfd;
 	/* A client whose fork failed: it is served before anyone else. */
 	struct accepted			 pending;
+	struct admit			 admit;		/* rules, rates */
 	struct srclimit			 srclimit;	/* --max-per-source */
+	unsigned long long		 capped;	/* times at -c */
 };
 
 static int	loop_wait(struct loop *, int);
@@ -79,6 +83,7 @@ static void	loop_reap(struct loop *);
 static void	loop_stop(struct loop *);
 static void	loop_settle(struct loop *);
 static void	loop_nap(struct loop *, int);
+static void	loop_log_counts(const struct loop *);
 
 /*
  * Serves every listener until SIGTERM or SIGINT; returns 0 once stopped
@@ -96,9 +101,14 @@ loop_run(const struct loop_opts *o)
 	lp.pending.fd = -1;
 	if (children_init(&lp.children, o->max_children) == -1)
 		return -1;
+	if (admit_open(&lp.admit, o->admit, o->rules) == -1) {
+		children_free(&lp.children);
+		return -1;
+	}
 	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
 	if (lp.pfd == NULL || srclimit_open(&lp.srclimit, o->max_per_source,
-	    o->later_source, o->later_arg) == -1) {
+	    &lp.admit, o->later_source, o->later_arg) == -1) {
+		admit_close(&lp.admit);
 		children_free(&lp.children);
 		free(lp.pfd);
 		return -1;
@@ -119,8 +129,7 @@ loop_run(const struct loop_opts *o)
 			break;
 		if (sig_got_hup) {
 			sig_got_hup = 0;
-			log_info("SIGHUP ignored: there is no configuration "
-			    "to reload");
+			admit_reload(&lp.admit);
 		}
 		if (loop_wait(&lp, loop_due(&lp)) <= 0)
 			continue;
@@ -130,6 +139,8 @@ loop_run(const struct loop_opts *o)
 	}
 	loop_report(&lp, 1);
 	loop_stop(&lp);
+	loop_log_counts(&lp);
+	admit_close(&lp.admit);
 	children_free(&lp.children);
 	free(lp.pfd);
 	return 0;
@@ -138,8 +149,8 @@ loop_run(const struct loop_opts *o)
 /*
  * Waits in ppoll(2), the only place the trapped signals are open; it
  * takes descriptors of any number, as select(2) does not.  Listeners are
- * watched only below the child cap and outside a pause, so a full house
- * or a resource shortage never spins.  Returns the number of ready
+ * watched only below the child cap and outside a pause (a resource
+ * shortage, or --max-rate), so none of these ever spins.  Returns the number of ready
  * listeners (their revents say which), 0 on a signal or time-out.  Work
  * due in due ms (-1: none) bounds the wait.
  */
@@ -154,12 +165,17 @@ loop_wait(struct loop *lp, int due)
 	/* The report pipe (pfd[0]) is read even at the cap or in a pause. */
 	if ((ms = util_remaining_ms(lp->paused_until)) <= 0) {
 		/* Not paused (-1), or the pause is over (0). */
-		ms = -1;
 		lp->paused_until = 0;
+		/* Held back by --max-rate: the ms left, else -1 or 0. */
+		ms = util_remaining_ms(lp->paced_until);
 		if (lp->pending.fd != -1)
 			ms = 0;		/* its fork is due: loop_retry() */
-		else if (lp->children.n < o->max_children)
-			nfds += o->nlisteners;
+		else if (ms <= 0) {
+			ms = -1;
+			lp->paced_until = 0;
+			if (lp->children.n < o->max_children)
+				nfds += o->nlisteners;
+		}
 	}
 	if (due >= 0 && (ms == -1 || due < ms))
 		ms = due;
@@ -191,15 +207,16 @@ loop_due(struct loop *lp)
 	int	 report, refused;
 
 	report = loop_report(lp, 0);
-	refused = srclimit_due(&lp->srclimit);
+	refused = admit_due(&lp->admit);
 	if (report == -1 || (refused != -1 && refused < report))
 		return refused;
 	return report;
 }
 
 /*
- * Accepts clients from one listener until it has none, we are full, or
- * a fork failed: then the rest wait in the backlog (see loop_retry).
+ * Accepts clients from one listener until it has none, we are full,
+ * --max-rate says to wait, or a fork failed: then the rest wait in the
+ * backlog (see loop_retry).
  */
 static void
 loop_accept(struct loop *lp, const struct listener *l)
@@ -207,9 +224,14 @@ loop_accept(struct loop *lp, const struct listener *l)
 	const struct loop_opts		*o = lp->opts;
 	struct accepted			 a;
 	enum srclimit_verdict		 v;
+	int				 wait;
 
 	a.listener = l;
 	while (lp->pending.fd == -1 && lp->children.n < o->max_children) {
+		if ((wait = admit_pace(&lp->admit)) > 0) {
+			lp->paced_until = util_now_ms() + wait;
+			return;
+		}
 		a.addrlen = sizeof(a.addr);
 		a.fd = compat_accept(l->fd, (struct sockaddr *)&a.addr,
 		    &a.addrlen);
@@ -230,6 +252,7 @@ loop_accept(struct loop *lp, const struct listener *l)
 				return;
 			}
 		}
+		admit_accepted(&lp->admit);
 		v = srclimit_admit(&lp->srclimit, &lp->children, l, a.fd,
 		    &a.addr, a.addrlen, &a.source);
 		if (v == SRCLIMIT_REFUSED) {
@@ -301,6 +324,8 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	memcpy(&ch->addr, &a->addr, a->addrlen);
 	ch->source = a->source;
 	lp->served++;
+	if (lp->children.n == lp->opts->max_children)
+		lp->capped++;
 	close(a->fd);
 	return 0;
 }
@@ -515,4 +540,24 @@ loop_nap(struct loop *lp, int ms)
 	compat_ppoll(NULL, 0, &ts, &lp->opts->wait_mask);
 	sig_got_chld = 0;
 	loop_reap(lp);
+}
+
+/*
+ * At shutdown, when anything was refused or held back: the counts by
+ * reason since the start.
+ */
+static void
+loop_log_counts(const struct loop *lp)
+{
+	const struct admit_counts	*c = &lp->admit.counts;
+
+	if (c->refused[REFUSAL_RULE] == 0 && c->refused[REFUSAL_RATE] == 0 &&
+	    c->refused[REFUSAL_SOURCE] == 0 && c->paced == 0 &&
+	    lp->capped == 0)
+		return;
+	log_info("since the start: refused %llu by the rules, %llu over "
+	    "--max-rate-per-source, %llu over --max-per-source; accepting "
+	    "waited %llu times for --max-rate and %llu times at -c",
+	    c->refused[REFUSAL_RULE], c->refused[REFUSAL_RATE],
+	    c->refused[REFUSAL_SOURCE], c->paced, lp->capped);
 }

@@ -13,7 +13,9 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "listen.h"
+#include "rules.h"
 
 /* One accepted client, as the session gets it in its child. */
 struct loop_client {
@@ -37,6 +39,8 @@ struct loop_opts {
 	size_t			 nlisteners;
 	size_t			 max_children;
 	size_t			 max_per_source; /* 0: no limit */
+	const struct admit_opts	*admit;		/* rules and rates */
+	struct rules		*rules;		/* at start; taken over */
 	int			 grace;		/* s: SIGTERM to SIGKILL */
 	sigset_t		 wait_mask;	/* while waiting; children */
 	/* Runs in the child; its return value is the exit status. */

@@ -1,12 +1,14 @@
 /*
- * sock64: --max-per-source.  A client's source is its IP address, or for
- * a unix socket its uid.  The parent counts it over the live children,
- * so the count is exact whichever way they ended.  Where the source is
- * known only to the child (the client a balancer's PROXY header names),
- * the child writes it down one pipe shared by all such children, and the
- * parent answers down a pipe of that child's own: 'y' to serve, 'n' when
- * the source is full.  Without such clients none of these pipes exist
- * and accepting costs nothing more.
+ * sock64: a client's source, and the verdicts on it: the address rules
+ * and the rate per source (admit.c), then --max-per-source.  A client's
+ * source is its IP address (cut to --source-prefix for the limits), or
+ * for a unix socket its uid.  The parent counts it over the live
+ * children, so the count is exact whichever way they ended.  Where the
+ * source is known only to the child (the client a balancer's PROXY
+ * header names), the child writes it down one pipe shared by all such
+ * children, and the parent answers down a pipe of that child's own: 'y'
+ * to serve, 'n' when it is refused.  Without rules, rates or a limit,
+ * accepting costs nothing more, and none of these pipes exist.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "compat.h"
 #include "listen.h"
 #include "log.h"
@@ -32,25 +35,33 @@ struct srclimit_note {
 	char			 name[ADDR_NAME_MAX];
 };
 
+static int	srclimit_peer_source(const struct listener *, int,
+		    const struct sockaddr_storage *, socklen_t,
+		    struct addr_source *);
+static int	srclimit_verdict(struct srclimit *, const struct children *,
+		    struct addr_source *, const char *, const char *);
 static int	srclimit_over(struct srclimit *, const struct children *,
 		    const struct addr_source *, const char *, const char *);
 
 /*
- * At most max connections from a source (0: no limit).  later (or NULL)
- * says which clients' children report their source (arg is its last
- * argument); for them the report pipe is opened.  Returns 0, or -1 with
- * errno.
+ * At most max connections from a source (0: no limit), once ad (rules
+ * and rates) lets it in.  later (or NULL) says which clients' children
+ * report their source (arg is its last argument); for them the report
+ * pipe is opened.  Returns 0, or -1 with errno.
  */
 int
-srclimit_open(struct srclimit *sl, size_t max,
+srclimit_open(struct srclimit *sl, size_t max, struct admit *ad,
     int (*later)(const struct sockaddr *, socklen_t, int, void *), void *arg)
 {
 	memset(sl, 0, sizeof(*sl));
 	sl->max = max;
+	sl->admit = ad;
 	sl->reports[0] = sl->reports[1] = -1;
 	sl->later = later;
 	sl->later_arg = arg;
-	if (later == NULL || max == 0)
+	/* A --rules file may gain rules on SIGHUP. */
+	if (later == NULL || (max == 0 && !admit_checks_sources(ad) &&
+	    ad->opts->rules_path == NULL))
 		return 0;
 	if (pipe(sl->reports) == -1)
 		return -1;
@@ -76,7 +87,6 @@ srclimit_close(struct srclimit *sl, struct children *ct)
 {
 	size_t	 i;
 
-	refusal_flush(&sl->refused, util_now_ms(), 1);
 	if (sl->reports[0] == -1)
 		return;
 	close(sl->reports[0]);
@@ -90,41 +100,85 @@ srclimit_close(struct srclimit *sl, struct children *ct)
 }
 
 /*
- * At accept, the client on fd from ss on l: counted later by its child
- * (a PROXY header's client), admitted, or refused when its source
- * already has max connections.  *src receives the source counted now,
- * all zero where there is none (no limit, counted later, or the system
- * does not say who).
+ * At accept, the client on fd from ss on l: refused by a rule, counted
+ * later by its child (a PROXY header's client: the rules have judged
+ * the balancer), refused over a rate or limit, or admitted.  *src
+ * receives the source counted now, all zero where there is none (no
+ * limit, counted later, or the system does not say who).
  */
 enum srclimit_verdict
 srclimit_admit(struct srclimit *sl, const struct children *ct,
     const struct listener *l, int fd, const struct sockaddr_storage *ss,
     socklen_t len, struct addr_source *src)
 {
-	char		 peer[ADDR_NAME_MAX];
-	long long	 uid, gid, pid;
+	char	 peer[ADDR_NAME_MAX];
+	int	 later;
 
 	memset(src, 0, sizeof(*src));
-	if (sl->reports[1] != -1 && sl->later((const struct sockaddr *)ss,
-	    len, l->is_unix, sl->later_arg))
-		return SRCLIMIT_LATER;
-	if (sl->max == 0)
-		return SRCLIMIT_ADMITTED;
-	if (l->is_unix) {
-		compat_peercred(fd, &uid, &gid, &pid);
-		if (uid == -1)
-			return SRCLIMIT_ADMITTED; /* the system does not say */
-		src->family = AF_UNIX;
-		memcpy(src->bytes, &uid, sizeof(uid));
-		snprintf(peer, sizeof(peer), "uid %lld", uid);
-	} else if (addr_source((const struct sockaddr *)ss, len, src) == 0)
-		addr_format((const struct sockaddr *)ss, len, peer,
-		    sizeof(peer));
+	later = sl->reports[1] != -1 && sl->later((const struct sockaddr *)ss,
+	    len, l->is_unix, sl->later_arg);
+	if (sl->max == 0 && !admit_checks_sources(sl->admit))
+		return later ? SRCLIMIT_LATER : SRCLIMIT_ADMITTED;
+	if (srclimit_peer_source(l, fd, ss, len, src) == -1) {
+		/* The system does not say who: nothing to judge by. */
+		memset(src, 0, sizeof(*src));
+		return later ? SRCLIMIT_LATER : SRCLIMIT_ADMITTED;
+	}
+	/* A unix peer's socket name is the listener's: name its user. */
+	if (l->is_unix)
+		addr_source_name(src, 0, peer, sizeof(peer));
 	else
-		return SRCLIMIT_ADMITTED;
-	if (srclimit_over(sl, ct, src, peer, l->name))
+		listen_client_name(l, ss, len, peer, sizeof(peer));
+	if (!admit_rules(sl->admit, src, peer, l->name))
+		return SRCLIMIT_REFUSED;
+	if (later) {
+		memset(src, 0, sizeof(*src));
+		return SRCLIMIT_LATER;
+	}
+	if (!srclimit_verdict(sl, ct, src, peer, l->name))
 		return SRCLIMIT_REFUSED;
 	return SRCLIMIT_ADMITTED;
+}
+
+/*
+ * The whole source of the peer on fd: its address, or for a unix
+ * socket its uid.  Returns 0, or -1 when the system does not say.
+ */
+static int
+srclimit_peer_source(const struct listener *l, int fd,
+    const struct sockaddr_storage *ss, socklen_t len,
+    struct addr_source *src)
+{
+	long long	 uid, gid, pid;
+
+	if (!l->is_unix)
+		return addr_source((const struct sockaddr *)ss, len, src);
+	compat_peercred(fd, &uid, &gid, &pid);
+	if (uid == -1)
+		return -1;
+	src->family = AF_UNIX;
+	memcpy(src->bytes, &uid, sizeof(uid));
+	return 0;
+}
+
+/*
+ * After the rules: the source src (made the one counted, cut to
+ * --source-prefix) against its rate and --max-per-source.  Returns 1 to
+ * serve, 0 when refused (logged).
+ */
+static int
+srclimit_verdict(struct srclimit *sl, const struct children *ct,
+    struct addr_source *src, const char *peer, const char *on)
+{
+	admit_group(sl->admit, src);
+	if (!admit_rate(sl->admit, src, peer, on))
+		return 0;
+	if (sl->max == 0) {
+		/* Not counted: no child is refused by its source. */
+		memset(src, 0, sizeof(*src));
+		return 1;
+	}
+	return !srclimit_over(sl, ct, src, peer, on);
 }
 
 /*
@@ -140,7 +194,10 @@ srclimit_over(struct srclimit *sl, const struct children *ct,
 	n = children_count_source(ct, src);
 	if (n < sl->max)
 		return 0;
-	refusal_note(&sl->refused, src, peer, on, n, util_now_ms());
+	if (admit_refused(sl->admit, REFUSAL_SOURCE, src, "--max-per-source"))
+		log_warnx("%s: refused on %s: %zu connections from this %s "
+		    "already (--max-per-source)", peer, on, n,
+		    admit_source_kind(sl->admit, src));
 	return 1;
 }
 
@@ -170,8 +227,9 @@ srclimit_verdict_pipe(int vp[2])
 
 /*
  * Reads the children's reports and answers each: 'y' to serve, 'n'
- * (logged) when its source already has max connections.  A source
- * counts from the moment it is let in.
+ * (logged) when a rule refuses the client, or its source is over its
+ * rate or already has max connections.  A source counts from the moment
+ * it is let in.
  */
 void
 srclimit_answer(struct srclimit *sl, struct children *ct)
@@ -185,8 +243,9 @@ srclimit_answer(struct srclimit *sl, struct children *ct)
 		    ch->verdict_fd == -1)
 			continue;
 		sn.name[sizeof(sn.name) - 1] = '\0';
-		v = srclimit_over(sl, ct, &sn.source, sn.name,
-		    ch->listener->name) ? 'n' : 'y';
+		v = admit_rules(sl->admit, &sn.source, sn.name,
+		    ch->listener->name) && srclimit_verdict(sl, ct, &sn.source,
+		    sn.name, ch->listener->name) ? 'y' : 'n';
 		if (v == 'y')
 			ch->source = sn.source;
 		if (write(ch->verdict_fd, &v, 1) == -1)
@@ -194,17 +253,6 @@ srclimit_answer(struct srclimit *sl, struct children *ct)
 		close(ch->verdict_fd);
 		ch->verdict_fd = -1;
 	}
-}
-
-/*
- * The ms until refusals held back are due in the log, or -1 for none.
- */
-int
-srclimit_due(struct srclimit *sl)
-{
-	if (sl->refused.active == 0)
-		return -1;
-	return refusal_flush(&sl->refused, util_now_ms(), 0);
 }
 
 /*
@@ -237,7 +285,8 @@ srclimit_child(const struct srclimit *sl, const struct children *ct,
 /*
  * In a child whose source the parent did not count at accept: reports
  * it (name is for the parent's log line) and waits for the verdict.
- * Returns 1 to serve, 0 when over --max-per-source, -1 on an error or
+ * Returns 1 to serve, 0 when refused (a rule, a rate or
+ * --max-per-source), -1 on an error or
  * when the parent is stopping.  Both descriptors are closed.
  */
 int

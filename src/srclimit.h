@@ -1,10 +1,11 @@
 /*
- * sock64: --max-per-source, connections at once from one source.  The
- * parent end admits a client at accept when its source is known there,
- * and otherwise answers its child, which reports the source once it
- * knows it (a PROXY header's client) and waits for the verdict: the
+ * sock64: the verdict on a client's source: the rules and rates of
+ * admit.c, then --max-per-source, connections at once from one source.
+ * The parent end judges a client at accept when its source is known
+ * there, and otherwise answers its child, which reports the source once
+ * it knows it (a PROXY header's client) and waits for the verdict: the
  * child end, srclimit_ask().  Either way a source is counted over the
- * live children, and a refusal is logged in one place.
+ * live children.
  */
 #ifndef SOCK64_SRCLIMIT_H
 #define SOCK64_SRCLIMIT_H
@@ -14,8 +15,8 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "admit.h"
 #include "children.h"
-#include "refusal.h"
 
 struct listener;
 
@@ -26,18 +27,18 @@ struct srclimit {
 	int			(*later)(const struct sockaddr *, socklen_t,
 				    int, void *);
 	void			*later_arg;
-	struct refusal_log	 refused;
+	struct admit		*admit;		/* rules and rates */
 };
 
 /* A client at accept. */
 enum srclimit_verdict {
-	SRCLIMIT_REFUSED,	/* its source is full (noted for the log) */
+	SRCLIMIT_REFUSED,	/* by a rule, a rate or a limit (logged) */
 	SRCLIMIT_ADMITTED,
 	SRCLIMIT_LATER		/* its child reports the source */
 };
 
 /* The parent end. */
-int	srclimit_open(struct srclimit *, size_t,
+int	srclimit_open(struct srclimit *, size_t, struct admit *,
 	    int (*)(const struct sockaddr *, socklen_t, int, void *), void *);
 void	srclimit_close(struct srclimit *, struct children *);
 enum srclimit_verdict	srclimit_admit(struct srclimit *,
@@ -45,7 +46,6 @@ enum srclimit_verdict	srclimit_admit(struct srclimit *,
 	    const struct sockaddr_storage *, socklen_t, struct addr_source *);
 int	srclimit_verdict_pipe(int [2]);
 void	srclimit_answer(struct srclimit *, struct children *);
-int	srclimit_due(struct srclimit *);
 void	srclimit_child(const struct srclimit *, const struct children *,
 	    int, int *, int *);
 

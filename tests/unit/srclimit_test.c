@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "capture.h"
 #include "check.h"
 #include "children.h"
@@ -54,9 +55,31 @@ later(const struct sockaddr *sa, socklen_t len, int is_unix, void *arg)
 	return 1;
 }
 
+/* Admission with one --deny rule (or none), no rates, whole addresses. */
+static void
+admit_with(struct admit *ad, const char *deny)
+{
+	static struct admit_opts	 ao;
+	static struct rules		 argv;
+	struct rules			 r;
+	const char			*why;
+	unsigned int			 line;
+
+	rules_free(&argv);
+	if (deny != NULL)
+		CHECK(rules_add(&argv, 1, deny, 0, &why) == 0, "%s", deny);
+	memset(&ao, 0, sizeof(ao));
+	ao.argv_rules = &argv;
+	ao.v4_bits = 32;
+	ao.v6_bits = 128;
+	CHECK(admit_load_rules(&ao, &r, &line, &why) == 0, "rules");
+	CHECK(admit_open(ad, &ao, &r) == 0, "admit");
+}
+
 static void
 test_admit(void)
 {
+	struct admit		 ad;
 	struct srclimit		 sl;
 	struct children		 ct;
 	struct listener		 l;
@@ -70,7 +93,8 @@ test_admit(void)
 	memset(&l, 0, sizeof(l));
 	snprintf(l.name, sizeof(l.name), "127.0.0.1:8000");
 	CHECK(children_init(&ct, 8) == 0, "init");
-	CHECK(srclimit_open(&sl, 2, NULL, NULL) == 0, "open");
+	admit_with(&ad, NULL);
+	CHECK(srclimit_open(&sl, 2, &ad, NULL, NULL) == 0, "open");
 	CHECK(sl.reports[0] == -1, "no report pipe without later sources");
 	ss = sin_of("192.0.2.1", 4000, &len);
 	for (i = 0; i < 2; i++) {
@@ -95,12 +119,31 @@ test_admit(void)
 	CHECK(*out == '\0', "nothing held to log: %s", out);
 
 	/* No limit: everyone is let in, with no source. */
-	CHECK(srclimit_open(&sl, 0, later, NULL) == 0 &&
+	CHECK(srclimit_open(&sl, 0, &ad, later, NULL) == 0 &&
 	    sl.reports[0] == -1, "open with no limit");
 	ss = sin_of("192.0.2.1", 4000, &len);
 	CHECK(srclimit_admit(&sl, &ct, &l, -1, &ss, len, &src) ==
 	    SRCLIMIT_ADMITTED && src.family == 0, "no limit");
 	srclimit_close(&sl, &ct);
+	admit_close(&ad);
+
+	/* A deny rule refuses at accept, even a balancer. */
+	admit_with(&ad, "192.0.2.0/24");
+	CHECK(srclimit_open(&sl, 0, &ad, later, NULL) == 0 &&
+	    sl.reports[0] != -1, "open with a rule");
+	cap_start();
+	v = srclimit_admit(&sl, &ct, &l, -1, &ss, len, &src);
+	out = cap_end();
+	CHECK(v == SRCLIMIT_REFUSED, "denied: %d", v);
+	CHECK(strstr(out, ": warning: 192.0.2.1:4000: refused on "
+	    "127.0.0.1:8000 by the rule 'deny 192.0.2.0/24' (--deny)\n") != NULL, "%s",
+	    out);
+	ss = sin_of("198.51.100.1", 4000, &len);
+	CHECK(srclimit_admit(&sl, &ct, &l, -1, &ss, len, &src) ==
+	    SRCLIMIT_LATER, "another balancer's client is judged later");
+	CHECK(ad.counts.refused[REFUSAL_RULE] == 1, "counted");
+	srclimit_close(&sl, &ct);
+	admit_close(&ad);
 	children_free(&ct);
 }
 
@@ -147,10 +190,13 @@ ask(struct srclimit *sl, struct children *ct, const struct listener *l,
 static void
 test_ask(void)
 {
+	struct admit		 ad;
 	struct srclimit		 sl;
 	struct children		 ct;
 	struct listener		 l;
-	struct addr_source	 a = ip(AF_INET, "192.0.2.1"), b = ip(AF_INET, "192.0.2.2");
+	struct addr_source	 a = ip(AF_INET, "192.0.2.1");
+	struct addr_source	 b = ip(AF_INET, "192.0.2.2");
+	struct addr_source	 denied = ip(AF_INET, "192.0.2.3");
 	struct addr_source	 src;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -160,7 +206,8 @@ test_ask(void)
 	memset(&l, 0, sizeof(l));
 	snprintf(l.name, sizeof(l.name), "127.0.0.1:8000");
 	CHECK(children_init(&ct, 8) == 0, "init");
-	CHECK(srclimit_open(&sl, 2, later, NULL) == 0, "open");
+	admit_with(&ad, "192.0.2.3");
+	CHECK(srclimit_open(&sl, 2, &ad, later, NULL) == 0, "open");
 	CHECK(sl.reports[0] != -1 && sl.reports[1] != -1, "report pipe");
 	ss = sin_of("192.0.2.9", 4000, &len);
 	CHECK(srclimit_admit(&sl, &ct, &l, -1, &ss, len, &src) ==
@@ -178,8 +225,15 @@ test_ask(void)
 	    "127.0.0.1:8000: 2 connections from this address already "
 	    "(--max-per-source)\n") != NULL, "%s", out);
 	CHECK((rv = ask(&sl, &ct, &l, &b, 1)) == 1, "another source: %d", rv);
+	cap_start();
+	rv = ask(&sl, &ct, &l, &denied, 1);
+	out = cap_end();
+	CHECK(rv == 0, "a client the rules deny: %d", rv);
+	CHECK(strstr(out, ": warning: 192.0.2.1:4000: refused on "
+	    "127.0.0.1:8000 by the rule 'deny 192.0.2.3' (--deny)\n") != NULL, "%s", out);
 	CHECK((rv = ask(&sl, &ct, &l, &b, 0)) == -1, "parent gone: %d", rv);
 	CHECK(sl.reports[0] == -1, "closed");
+	admit_close(&ad);
 	children_free(&ct);
 }
 
