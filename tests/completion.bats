@@ -33,12 +33,22 @@ long_options() {
 	    LC_ALL=C sort
 }
 
-@test "sock64d --max- completes to the four --max options" {
+@test "sock64d --max- completes to the six --max options" {
 	run -0 complete "sock64d --max-"
 	assert_output "--max-connections=
 --max-message=
 --max-per-source=
+--max-rate-per-source=
+--max-rate=
 --max-reply="
+}
+
+@test "--rules completes file names" {
+	mkdir -p "$BATS_TEST_TMPDIR/etc"
+	touch "$BATS_TEST_TMPDIR/etc/sock64d.rules"
+	cd "$BATS_TEST_TMPDIR"
+	run -0 complete "sock64d --rules etc/sock"
+	assert_output "etc/sock64d.rules"
 }
 
 @test "sock64d -- offers exactly the long options of sock64d --help" {
