@@ -29,6 +29,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "loopint.h"
 #include "sig.h"
 #include "srclimit.h"
 #include "util.h"
@@ -36,38 +37,8 @@
 /* After accept(2) runs out of a resource, or fork(2) fails. */
 #define LOOP_PAUSE_MS		100
 #define LOOP_WARN_EVERY_MS	10000
-/* At shutdown, how long a client accepted just now has to send. */
-#define LOOP_SETTLE_MS		100
 /* The report hook hears of changed counts at most this often. */
 #define LOOP_REPORT_MS		1000
-
-/* A client accepted and not yet handed to a child. */
-struct accepted {
-	const struct listener		*listener;
-	int				 fd;		/* -1: none */
-	int				 later;	/* counted by its child */
-	socklen_t			 addrlen;
-	struct sockaddr_storage		 addr;
-	struct addr_source		 source;	/* --max-per-source */
-};
-
-struct loop {
-	const struct loop_opts		*opts;
-	struct children			 children;
-	int64_t				 paused_until;
-	int64_t				 paced_until;	/* --max-rate */
-	int64_t				 warned_at;
-	unsigned long long		 served;
-	struct loop_stats		 reported;
-	int64_t				 reported_at;
-	/* For ppoll(2): the report pipe, then one per listener. */
-	struct pollfd			*pfd;
-	/* A client whose fork failed: it is served before anyone else. */
-	struct accepted			 pending;
-	struct admit			 admit;		/* rules, rates */
-	struct srclimit			 srclimit;	/* --max-per-source */
-	unsigned long long		 capped;	/* times at -c */
-};
 
 static int	loop_wait(struct loop *, int);
 static int	loop_due(struct loop *);
@@ -76,14 +47,8 @@ static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
 static void	loop_retry(struct loop *);
-static void	loop_pending_close(struct loop *);
 static void	loop_child(const struct loop *, const struct accepted *, int)
 		    __attribute__((noreturn));
-static void	loop_reap(struct loop *);
-static void	loop_stop(struct loop *);
-static void	loop_settle(struct loop *);
-static void	loop_nap(struct loop *, int);
-static void	loop_log_counts(const struct loop *);
 
 /*
  * Serves every listener until SIGTERM or SIGINT; returns 0 once stopped
@@ -348,27 +313,6 @@ loop_retry(struct loop *lp)
 }
 
 /*
- * At shutdown, a client whose fork still fails will not be served.  It
- * is closed as the clients still in the listen backlog are when the
- * listening sockets close: close(2), so it sees end of input, or a reset
- * if it had sent bytes we never read.  A line says so.
- */
-static void
-loop_pending_close(struct loop *lp)
-{
-	struct accepted	*a = &lp->pending;
-	char		 peer[ADDR_NAME_MAX];
-
-	if (a->fd == -1)
-		return;
-	listen_client_name(a->listener, &a->addr, a->addrlen, peer, sizeof(peer));
-	log_warnx("%s: closed unserved: no child could be forked for it "
-	    "before shutdown", peer);
-	close(a->fd);
-	a->fd = -1;
-}
-
-/*
  * Gives the report hook the counts if they changed, at most once every
  * LOOP_REPORT_MS (a busy server pays one clock read per wake-up and
  * nothing per client), and always when stopping.  Returns the ms until
@@ -438,7 +382,7 @@ loop_child(const struct loop *lp, const struct accepted *a, int verdict)
  * Collects every child that has exited; logs the ones that died badly.
  * A child that exits frees descriptors, so a pause in accepting ends.
  */
-static void
+void
 loop_reap(struct loop *lp)
 {
 	struct child	*ch;
@@ -468,96 +412,4 @@ loop_reap(struct loop *lp)
 			close(ch->verdict_fd);
 		children_remove(&lp->children, ch);
 	}
-}
-
-/*
- * Shutdown: no new clients; SIGTERM to every child, which finishes the
- * reply in flight and exits; after the grace period, SIGKILL to those
- * left.  Every child is reaped before we return.
- */
-static void
-loop_stop(struct loop *lp)
-{
-	const struct loop_opts		*o = lp->opts;
-	int64_t				 deadline;
-	size_t				 i;
-	int				 killed = 0, left;
-
-	for (i = 0; i < o->nlisteners; i++)
-		listen_close(&o->listeners[i]);
-	loop_pending_close(lp);
-	srclimit_close(&lp->srclimit, &lp->children);
-	loop_settle(lp);
-	if (lp->children.n > 0)
-		log_info("stopping: waiting up to %d s for %zu connections",
-		    o->grace, lp->children.n);
-	children_signal(&lp->children, SIGTERM);
-	deadline = util_now_ms() + (int64_t)o->grace * 1000;
-	sig_got_chld = 0;
-	loop_reap(lp);
-	while (lp->children.n > 0) {
-		left = util_remaining_ms(deadline);
-		if (left == 0 && !killed) {
-			log_warnx("%zu connections still open after %d s: "
-			    "killing them", lp->children.n, o->grace);
-			children_signal(&lp->children, SIGKILL);
-			killed = 1;
-		}
-		loop_nap(lp, killed ? 1000 : left);
-	}
-}
-
-/*
- * Before the children are told to stop: a client accepted a moment ago
- * may not have sent its first frame yet, and a child stopped now would
- * close on it unanswered.  Waits LOOP_SETTLE_MS (within --grace) while
- * children remain, reaping those that finish.
- */
-static void
-loop_settle(struct loop *lp)
-{
-	const struct loop_opts		*o = lp->opts;
-	int64_t				 until;
-	int				 left;
-
-	left = o->grace * 1000 < LOOP_SETTLE_MS ? o->grace * 1000 :
-	    LOOP_SETTLE_MS;
-	until = util_now_ms() + left;
-	while (lp->children.n > 0 && (left = util_remaining_ms(until)) > 0)
-		loop_nap(lp, left);
-}
-
-/*
- * At shutdown: waits ms, or less when SIGCHLD arrives (ppoll returns
- * early with EINTR), then reaps.
- */
-static void
-loop_nap(struct loop *lp, int ms)
-{
-	struct timespec	 ts;
-
-	ts = util_ms_timespec(ms);
-	compat_ppoll(NULL, 0, &ts, &lp->opts->wait_mask);
-	sig_got_chld = 0;
-	loop_reap(lp);
-}
-
-/*
- * At shutdown, when anything was refused or held back: the counts by
- * reason since the start.
- */
-static void
-loop_log_counts(const struct loop *lp)
-{
-	const struct admit_counts	*c = &lp->admit.counts;
-
-	if (c->refused[REFUSAL_RULE] == 0 && c->refused[REFUSAL_RATE] == 0 &&
-	    c->refused[REFUSAL_SOURCE] == 0 && c->paced == 0 &&
-	    lp->capped == 0)
-		return;
-	log_info("since the start: refused %llu by the rules, %llu over "
-	    "--max-rate-per-source, %llu over --max-per-source; accepting "
-	    "waited %llu times for --max-rate and %llu times at -c",
-	    c->refused[REFUSAL_RULE], c->refused[REFUSAL_RATE],
-	    c->refused[REFUSAL_SOURCE], c->paced, lp->capped);
 }
