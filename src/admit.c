@@ -18,6 +18,7 @@
 #include "admit.h"
 #include "cidr.h"
 #include "log.h"
+#include "tally.h"
 #include "util.h"
 
 /* --max-rate says it holds clients back at most this often. */
@@ -141,9 +142,11 @@ admit_rules(struct admit *ad, const struct addr_source *src,
 		/* Summed up by source: a table of fixed size. */
 		addr_source_name(src, 0, name, sizeof(name));
 		if (refusal_note(&ad->refused, REFUSAL_RULE, src, name,
-		    "no allow rule matches", util_now_ms()))
+		    "no allow rule matches", util_now_ms())) {
 			log_warnx("%s: refused on %s: no allow rule matches "
 			    "it", peer, on);
+			admit_summary(peer, on, TALLY_REFUSED_RULE);
+		}
 		return 0;
 	}
 	/* Summed up by rule: a denied network is one line. */
@@ -153,9 +156,11 @@ admit_rules(struct admit *ad, const struct addr_source *src,
 	rules_format(by, rule, sizeof(rule));
 	snprintf(why, sizeof(why), "rule '%s', %s", rule, origin);
 	if (refusal_note(&ad->refused, REFUSAL_RULE, &key, name, why,
-	    util_now_ms()))
+	    util_now_ms())) {
 		log_warnx("%s: refused on %s by the rule '%s' (%s)", peer, on,
 		    rule, origin);
+		admit_summary(peer, on, TALLY_REFUSED_RULE);
+	}
 	return 0;
 }
 
@@ -206,12 +211,28 @@ admit_rate(struct admit *ad, const struct addr_source *src,
 		return 1;
 	if (bucket_take(&ad->buckets, src, util_now_ms()))
 		return 1;
-	if (admit_refused(ad, REFUSAL_RATE, src, "--max-rate-per-source"))
+	if (admit_refused(ad, REFUSAL_RATE, src, "--max-rate-per-source")) {
 		log_warnx("%s: refused on %s: over %zu connections in %d s "
 		    "from this %s (--max-rate-per-source)", peer, on,
 		    o->source_rate, o->source_rate_secs,
 		    admit_source_kind(ad, src));
+		admit_summary(peer, on, TALLY_REFUSED_RATE);
+	}
 	return 0;
+}
+
+/*
+ * The summary line of a connection refused at accept, for the refusals
+ * logged one by one: a connection of no requests, no time.
+ */
+void
+admit_summary(const char *peer, const char *on, enum tally_end why)
+{
+	struct tally_conn	 tc;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.end = (uint8_t)why;
+	tally_log_conn(&tc, peer, on);
 }
 
 /* What a source is, for log lines: "address", "network" or "user". */

@@ -15,6 +15,7 @@
 #include "bucket.h"
 #include "refusal.h"
 #include "rules.h"
+#include "tally.h"
 
 #define ADMIT_SOURCES	65536	/* sources --max-rate-per-source tracks */
 
@@ -58,6 +59,7 @@ int	admit_rules(struct admit *, const struct addr_source *,
 void	admit_group(const struct admit *, struct addr_source *);
 int	admit_rate(struct admit *, const struct addr_source *,
 	    const char *, const char *);
+void	admit_summary(const char *, const char *, enum tally_end);
 const char *admit_source_kind(const struct admit *,
 	    const struct addr_source *);
 int	admit_refused(struct admit *, enum refusal_reason,

@@ -32,6 +32,7 @@ struct config {
 	int		 max_rate_per_source_secs;
 	unsigned int	 v4_bits;	/* --source-prefix */
 	unsigned int	 v6_bits;
+	const char	*metrics_path;	/* --metrics-file */
 	size_t		 max_message;
 	int		 idle_timeout;
 	int		 frame_timeout;

@@ -49,6 +49,8 @@ struct conn {
 	size_t			 bigcap;
 	unsigned char		*wbuf;		/* replies not yet written */
 	size_t			 wlen;
+	struct tally_conn	 tally;		/* for opts->tally */
+	int			 ended;		/* tally.end is set */
 };
 
 /*
@@ -75,6 +77,7 @@ static int64_t	conn_read_deadline(const struct conn *);
 static void	conn_frame_started(struct conn *);
 static void	conn_next_frame(struct conn *);
 static int	conn_at_boundary(const struct conn *);
+static void	conn_ended(struct conn *, enum tally_end);
 
 /*
  * Serves requests from rfd, writing replies to wfd, until the peer
@@ -101,6 +104,7 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	if (opts->npending > 0 && opts->npending <= CONN_RBUF_SIZE) {
 		memcpy(c.rbuf, opts->pending, opts->npending);
 		c.rend = opts->npending;
+		c.tally.bytes_in = opts->npending;
 	}
 	for (;;) {
 		rv = conn_parse(&c);
@@ -121,7 +125,25 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 	}
 	conn_end(&c, rv);
 	free(c.big);
+	if (rv == 0)
+		conn_ended(&c, conn_stopping(&c) ? TALLY_TERMINATED : TALLY_EOF);
+	else
+		conn_ended(&c, TALLY_ERROR);	/* a failure not named */
+	if (opts->tally != NULL) {
+		c.tally.requests = c.seq;
+		*opts->tally = c.tally;
+	}
 	return rv == 0 ? CONN_CLOSED : CONN_FAILED;
+}
+
+/* Why the connection ends, for its summary: the first reason given. */
+static void
+conn_ended(struct conn *c, enum tally_end why)
+{
+	if (!c->ended) {
+		c->tally.end = (uint8_t)why;
+		c->ended = 1;
+	}
 }
 
 /*
@@ -204,11 +226,13 @@ conn_header(struct conn *c)
 		return 1;
 	case FRAME_MALFORMED:
 		c->refused = 1;
+		conn_ended(c, TALLY_MALFORMED);
 		log_warnx("%s: malformed header (byte %u is 0x%02x)", o->peer,
 		    c->dec.pos, c->dec.bad);
 		return -1;
 	case FRAME_TOO_LONG:
 		c->refused = 1;
+		conn_ended(c, TALLY_OVERSIZE);
 		if (c->dec.overflow)
 			log_warnx("%s: message too large (length does not fit "
 			    "in %zu bytes > %zu)", o->peer, sizeof(size_t),
@@ -235,6 +259,7 @@ conn_answer(struct conn *c, const unsigned char *data, size_t len)
 	log_debug("%s: request %lu, %zu bytes", c->opts->peer, req.seq, len);
 	if (h->serve(h->arg, &req, &rep) == -1) {
 		c->refused = 1;
+		conn_ended(c, TALLY_HANDLER_FAILED);
 		return -1;
 	}
 	return conn_queue(c, rep.data, rep.len);
@@ -287,17 +312,27 @@ static int
 conn_write(struct conn *c, struct iovec *iov, int cnt)
 {
 	const struct conn_opts	*o = c->opts;
+	size_t			 len = 0;
+	int			 i;
 
-	if (io_writev_all(c->wfd, iov, cnt, 0, o->write_timeout * 1000) == 0)
+	for (i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
+	if (io_writev_all(c->wfd, iov, cnt, 0, o->write_timeout * 1000) == 0) {
+		c->tally.bytes_out += len;
 		return 0;
-	if (errno == ETIMEDOUT)
+	}
+	if (errno == ETIMEDOUT) {
+		conn_ended(c, TALLY_WRITE_TIMEOUT);
 		log_warnx("%s: write timeout (no reply byte taken for %d s)",
 		    o->peer, o->write_timeout);
-	else if (errno == EPIPE || errno == ECONNRESET)
+	} else if (errno == EPIPE || errno == ECONNRESET) {
+		conn_ended(c, TALLY_PEER_GONE);
 		log_info("%s: closed by the peer before its replies were "
 		    "written", o->peer);
-	else
+	} else {
+		conn_ended(c, TALLY_IO_ERROR);
 		log_warn("%s: write", o->peer);
+	}
 	return -1;
 }
 
@@ -316,6 +351,7 @@ conn_fill(struct conn *c)
 	    conn_read_deadline(c));
 	if (n > 0) {
 		c->rend += (size_t)n;
+		c->tally.bytes_in += (uint64_t)n;
 		return 1;
 	}
 	if (n == 0 && conn_at_boundary(c)) {
@@ -349,22 +385,31 @@ conn_read_failed(struct conn *c, ssize_t n, size_t have, size_t len)
 		return 0;
 	}
 	if (n == -1 && errno == ETIMEDOUT) {
-		if (!conn_at_boundary(c))
+		if (!conn_at_boundary(c)) {
+			conn_ended(c, TALLY_FRAME_TIMEOUT);
 			log_warnx("%s: frame timeout", peer);
-		else if (c->seq == 0 && c->frame_deadline != 0 &&
-		    util_remaining_ms(c->frame_deadline) == 0)
+		} else if (c->seq == 0 && c->frame_deadline != 0 &&
+		    util_remaining_ms(c->frame_deadline) == 0) {
+			conn_ended(c, TALLY_FRAME_TIMEOUT);
 			log_warnx("%s: frame timeout (no request in the first "
 			    "%d s)", peer, c->opts->frame_timeout);
-		else
+		} else {
+			conn_ended(c, TALLY_IDLE_TIMEOUT);
 			log_debug("%s: idle timeout", peer);
-	} else if (n == -1)
+		}
+	} else if (n == -1) {
+		conn_ended(c, TALLY_IO_ERROR);
 		log_warn("%s: read", peer);
-	else if (c->in_payload)
-		log_warnx("%s: truncated frame (end of input after %zu of "
-		    "%zu payload bytes)", peer, have, len);
-	else
-		log_warnx("%s: truncated frame (end of input after %u of "
-		    "%d header bytes)", peer, c->dec.pos, FRAME_HEADER_LEN);
+	} else {
+		conn_ended(c, TALLY_TRUNCATED);
+		if (c->in_payload)
+			log_warnx("%s: truncated frame (end of input after %zu "
+			    "of %zu payload bytes)", peer, have, len);
+		else
+			log_warnx("%s: truncated frame (end of input after %u "
+			    "of %d header bytes)", peer, c->dec.pos,
+			    FRAME_HEADER_LEN);
+	}
 	return -1;
 }
 
@@ -419,6 +464,7 @@ conn_read_big(struct conn *c, size_t len)
 		if (n <= 0)
 			return conn_read_failed(c, n, have, len);
 		have += (size_t)n;
+		c->tally.bytes_in += (uint64_t)n;
 	}
 	if (conn_answer(c, c->big, len) == -1)
 		return -1;

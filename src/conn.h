@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tally.h"
+
 struct conn_request {
 	const unsigned char	*data;
 	size_t			 len;
@@ -52,6 +54,8 @@ struct conn_opts {
 	 */
 	const volatile sig_atomic_t	*stop;
 	int				 stop_ms;
+	/* Optional: requests, bytes and why it ended, for the summary. */
+	struct tally_conn		*tally;
 };
 
 enum conn_result {

@@ -32,6 +32,7 @@
 #include "loop.h"
 #include "priv.h"
 #include "proxyio.h"
+#include "report.h"
 #include "session.h"
 #include "sig.h"
 #include "systemd.h"
@@ -106,7 +107,8 @@ daemon_standalone(struct config *cf)
 	}
 	if (cf->print_port)
 		daemon_print_ports(ls, n);
-	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served");
+	systemd_notify(&notify, "READY=1\nSTATUS=0 connections now, 0 served, "
+	    "0 refused");
 	return daemon_loop(cf, ls, n, &notify, &wait_mask);
 }
 
@@ -119,6 +121,7 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	struct session_opts	 so;
 	struct exec_opts	 eo;
 	struct admit_opts	 ao;
+	struct report		 rep;
 
 	memset(&lo, 0, sizeof(lo));
 	daemon_admit_opts(cf, &ao);
@@ -147,9 +150,12 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 		lo.later_source = session_later_source;
 		lo.later_arg = &so;
 	}
-	if (notify->len != 0) {
-		lo.report = systemd_report;
-		lo.report_arg = notify;
+	rep.notify = notify->len != 0 ? notify : NULL;
+	rep.metrics_path = cf->metrics_path;
+	rep.failing = 0;
+	if (rep.notify != NULL || rep.metrics_path != NULL) {
+		lo.report = report_counts;
+		lo.report_arg = &rep;
 	}
 	if (loop_run(&lo) == -1)
 		fatal("accept loop");

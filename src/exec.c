@@ -53,6 +53,8 @@ struct exec_handler {
 	unsigned char		*out;		/* the reply */
 	size_t			 outcap;
 	struct exec_errlog	 errlog;	/* its stderr, when ours */
+	uint32_t		 runs;		/* for the summary */
+	enum tally_failure	 failure;	/* the last run's */
 };
 
 /* One program run. */
@@ -71,6 +73,8 @@ struct exec_run {
 	int64_t				 deadline;
 	const char			*fail;	/* why it was killed */
 	char				 failbuf[64];
+	int				 timed_out;	/* --handler-timeout */
+	int				 oversize;	/* --max-reply */
 };
 
 static int	exec_loop(struct exec_run *);
@@ -82,7 +86,7 @@ static int	exec_drain_rest(struct exec_run *);
 static int	exec_grow(struct exec_handler *);
 static void	exec_reap(struct exec_run *);
 static void	exec_kill(struct exec_run *);
-static int	exec_verdict(const struct exec_run *);
+static enum tally_failure exec_verdict(const struct exec_run *);
 
 /*
  * A handler for one connection.  conn is the descriptor its replies are
@@ -141,6 +145,14 @@ exec_handler_free(struct exec_handler *h)
 	free(h);
 }
 
+/* The runs so far, and how the last one failed, for the summary. */
+void
+exec_handler_tally(const struct exec_handler *h, struct tally_conn *tc)
+{
+	tc->handler_runs = h->runs;
+	tc->failure = (uint8_t)h->failure;
+}
+
 /*
  * conn's handler entry point: one run of the program for one request.
  * Returns 0 with the reply in the handler's buffer, or -1 (logged).
@@ -163,10 +175,12 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	/* Leftovers of earlier runs that have exited since. */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		continue;
+	h->runs++;
 	if (exec_spawn(&h->attr, &h->opts, h->envp, &r.pid, &r.in, &r.out,
 	    &r.err) == -1) {
 		log_warn("%s: request %lu: handler failed (cannot run %s)",
 		    h->peer, req->seq, h->opts.path);
+		h->failure = TALLY_FAIL_START;
 		return -1;
 	}
 	/* A failed loop says why in r.fail; the verdict reads it. */
@@ -179,7 +193,7 @@ exec_handler_serve(void *arg, const struct conn_request *req,
 	if (r.err != -1)
 		exec_errlog_read(&h->errlog, &r.err, 1);
 	exec_close(&r.err);
-	if (exec_verdict(&r) == -1)
+	if ((h->failure = exec_verdict(&r)) != TALLY_FAIL_NONE)
 		return -1;
 	rep->data = h->out;
 	rep->len = r.got;
@@ -303,8 +317,10 @@ exec_remaining(struct exec_run *r)
 			r->fail = "stopped by shutdown";
 		return stop;
 	}
-	if (ms == 0)
+	if (ms == 0) {
 		r->fail = "timeout";
+		r->timed_out = 1;
+	}
 	return ms;
 }
 
@@ -366,6 +382,7 @@ exec_drain(struct exec_run *r, size_t limit)
 			snprintf(r->failbuf, sizeof(r->failbuf),
 			    "output over %zu bytes", h->opts.max_reply);
 			r->fail = r->failbuf;
+			r->oversize = 1;
 			return -1;
 		}
 	}
@@ -434,32 +451,45 @@ exec_kill(struct exec_run *r)
 	exec_sweep(r->h->kids, r->h->peer, r->pid);
 }
 
-/* Logs why a run gets no reply; 0 when it does get one. */
-static int
+/*
+ * Logs why a run gets no reply, and says how it failed for the
+ * connection's summary: TALLY_FAIL_NONE when it does get one.
+ */
+static enum tally_failure
 exec_verdict(const struct exec_run *r)
 {
 	const char	*peer = r->h->peer;
 	unsigned long	 seq = r->req->seq;
 
 	/* The client's doing, not a fault: as a peer gone before a reply. */
-	if (r->gone)
+	if (r->gone) {
 		log_info("%s: request %lu: handler stopped (the client closed "
 		    "the connection)", peer, seq);
-	else if (r->fail != NULL)
+		return TALLY_FAIL_OTHER;
+	}
+	if (r->fail != NULL) {
 		log_warnx("%s: request %lu: handler failed (%s)", peer, seq,
 		    r->fail);
-	else if (!r->exited)
+		return r->timed_out ? TALLY_FAIL_TIMEOUT : r->oversize ?
+		    TALLY_FAIL_OVERSIZE : TALLY_FAIL_OTHER;
+	}
+	if (!r->exited) {
 		log_warnx("%s: request %lu: handler failed", peer, seq);
-	else if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0)
-		return 0;
-	else if (WIFEXITED(r->status))
+		return TALLY_FAIL_OTHER;
+	}
+	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0)
+		return TALLY_FAIL_NONE;
+	if (WIFEXITED(r->status)) {
 		log_warnx("%s: request %lu: handler failed (exit %d)", peer,
 		    seq, WEXITSTATUS(r->status));
-	else if (WIFSIGNALED(r->status))
+		return TALLY_FAIL_EXIT;
+	}
+	if (WIFSIGNALED(r->status)) {
 		log_warnx("%s: request %lu: handler failed (signal %d)", peer,
 		    seq, WTERMSIG(r->status));
-	else
-		log_warnx("%s: request %lu: handler failed (status %d)", peer,
-		    seq, r->status);
-	return -1;
+		return TALLY_FAIL_SIGNAL;
+	}
+	log_warnx("%s: request %lu: handler failed (status %d)", peer, seq,
+	    r->status);
+	return TALLY_FAIL_OTHER;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "conn.h"
+#include "tally.h"
 
 struct exec_opts {
 	const char			*path;		/* from exec_resolve */
@@ -30,6 +31,7 @@ struct exec_handler;
 struct exec_handler *exec_handler_new(const struct exec_opts *, int,
 	    char *const *, const char *);
 void	exec_handler_free(struct exec_handler *);
+void	exec_handler_tally(const struct exec_handler *, struct tally_conn *);
 int	exec_handler_serve(void *, const struct conn_request *,
 	    struct conn_reply *);
 

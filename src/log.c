@@ -22,7 +22,7 @@
 #include "log.h"
 
 /* A line, with its prefix and newline: below PIPE_BUF, written whole. */
-#define LOG_LINE_MAX	1024
+#define LOG_LINE_MAX	2048
 
 /* How a line reaches stderr; all but LOG_WAIT give up rather than wait. */
 enum log_how {

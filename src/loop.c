@@ -37,12 +37,11 @@
 /* After accept(2) runs out of a resource, or fork(2) fails. */
 #define LOOP_PAUSE_MS		100
 #define LOOP_WARN_EVERY_MS	10000
-/* The report hook hears of changed counts at most this often. */
-#define LOOP_REPORT_MS		1000
 
+static int	loop_open(struct loop *, const struct loop_opts *);
+static void	loop_close(struct loop *);
 static int	loop_wait(struct loop *, int);
 static int	loop_due(struct loop *);
-static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
@@ -61,29 +60,9 @@ loop_run(const struct loop_opts *o)
 	struct loop	 lp;
 	size_t		 i;
 
-	memset(&lp, 0, sizeof(lp));
-	lp.opts = o;
-	lp.pending.fd = -1;
-	if (children_init(&lp.children, o->max_children) == -1)
+	if (loop_open(&lp, o) == -1)
 		return -1;
-	if (admit_open(&lp.admit, o->admit, o->rules) == -1) {
-		children_free(&lp.children);
-		return -1;
-	}
-	lp.pfd = calloc(o->nlisteners + 1, sizeof(*lp.pfd));
-	if (lp.pfd == NULL || srclimit_open(&lp.srclimit, o->max_per_source,
-	    &lp.admit, o->later_source, o->later_arg) == -1) {
-		admit_close(&lp.admit);
-		children_free(&lp.children);
-		free(lp.pfd);
-		return -1;
-	}
-	lp.pfd[0].fd = lp.srclimit.reports[0];
-	lp.pfd[0].events = POLLIN;
-	for (i = 0; i < o->nlisteners; i++) {
-		lp.pfd[i + 1].fd = o->listeners[i].fd;
-		lp.pfd[i + 1].events = POLLIN;
-	}
+	loop_report(&lp, TALLY_STARTING);
 	for (;;) {
 		if (sig_got_chld) {
 			sig_got_chld = 0;
@@ -96,19 +75,71 @@ loop_run(const struct loop_opts *o)
 			sig_got_hup = 0;
 			admit_reload(&lp.admit);
 		}
+		if (sig_got_usr1) {
+			sig_got_usr1 = 0;
+			loop_tally_read(&lp);
+			loop_log_tally(&lp);
+		}
 		if (loop_wait(&lp, loop_due(&lp)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
-			if (lp.pfd[i + 1].revents != 0)
+			if (lp.pfd[LOOP_PFD_LISTENERS + i].revents != 0)
 				loop_accept(&lp, &o->listeners[i]);
 	}
-	loop_report(&lp, 1);
+	loop_report(&lp, TALLY_STOPPING);
 	loop_stop(&lp);
+	loop_report(&lp, TALLY_STOPPED);
 	loop_log_counts(&lp);
-	admit_close(&lp.admit);
-	children_free(&lp.children);
-	free(lp.pfd);
+	loop_close(&lp);
 	return 0;
+}
+
+/*
+ * The loop's state, its pipes and what it polls.  Returns 0, or -1 with
+ * errno and nothing left open.
+ */
+static int
+loop_open(struct loop *lp, const struct loop_opts *o)
+{
+	size_t	 i;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->opts = o;
+	lp->pending.fd = -1;
+	lp->tally_pipe[0] = lp->tally_pipe[1] = -1;
+	if (children_init(&lp->children, o->max_children) == -1)
+		return -1;
+	if (admit_open(&lp->admit, o->admit, o->rules) == -1) {
+		children_free(&lp->children);
+		return -1;
+	}
+	lp->pfd = calloc(o->nlisteners + LOOP_PFD_LISTENERS,
+	    sizeof(*lp->pfd));
+	if (lp->pfd == NULL || loop_tally_open(lp) == -1 ||
+	    srclimit_open(&lp->srclimit, o->max_per_source, &lp->admit,
+	    o->later_source, o->later_arg) == -1) {
+		loop_close(lp);
+		return -1;
+	}
+	lp->pfd[LOOP_PFD_REPORTS].fd = lp->srclimit.reports[0];
+	lp->pfd[LOOP_PFD_TALLY].fd = lp->tally_pipe[0];
+	for (i = 0; i < o->nlisteners; i++)
+		lp->pfd[LOOP_PFD_LISTENERS + i].fd = o->listeners[i].fd;
+	for (i = 0; i < o->nlisteners + LOOP_PFD_LISTENERS; i++)
+		lp->pfd[i].events = POLLIN;
+	return 0;
+}
+
+static void
+loop_close(struct loop *lp)
+{
+	int	 saved = errno;
+
+	loop_tally_close(lp);
+	admit_close(&lp->admit);
+	children_free(&lp->children);
+	free(lp->pfd);
+	errno = saved;
 }
 
 /*
@@ -124,10 +155,10 @@ loop_wait(struct loop *lp, int due)
 {
 	const struct loop_opts		*o = lp->opts;
 	struct timespec			 ts, *tsp = NULL;
-	nfds_t				 nfds = 1;
+	nfds_t				 nfds = LOOP_PFD_LISTENERS;
 	int				 n, ms;
 
-	/* The report pipe (pfd[0]) is read even at the cap or in a pause. */
+	/* The pipes are read even at the cap or in a pause. */
 	if ((ms = util_remaining_ms(lp->paused_until)) <= 0) {
 		/* Not paused (-1), or the pause is over (0). */
 		lp->paused_until = 0;
@@ -155,8 +186,12 @@ loop_wait(struct loop *lp, int due)
 			loop_pause(lp, "ppoll", "", errno);
 		return 0;
 	}
-	if (n > 0 && lp->pfd[0].revents != 0) {
+	if (n > 0 && lp->pfd[LOOP_PFD_REPORTS].revents != 0) {
 		srclimit_answer(&lp->srclimit, &lp->children);
+		n--;
+	}
+	if (n > 0 && lp->pfd[LOOP_PFD_TALLY].revents != 0) {
+		loop_tally_read(lp);
 		n--;
 	}
 	return n;
@@ -218,6 +253,7 @@ loop_accept(struct loop *lp, const struct listener *l)
 			}
 		}
 		admit_accepted(&lp->admit);
+		lp->tally.accepted++;
 		v = srclimit_admit(&lp->srclimit, &lp->children, l, a.fd,
 		    &a.addr, a.addrlen, &a.source);
 		if (v == SRCLIMIT_REFUSED) {
@@ -241,6 +277,7 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 	int64_t	 now = util_now_ms();
 
 	lp->paused_until = now + LOOP_PAUSE_MS;
+	lp->tally.pauses[TALLY_PAUSE_RESOURCES]++;
 	if (lp->warned_at != 0 && now - lp->warned_at < LOOP_WARN_EVERY_MS)
 		return;
 	lp->warned_at = now;
@@ -288,9 +325,9 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	ch->addrlen = a->addrlen;
 	memcpy(&ch->addr, &a->addr, a->addrlen);
 	ch->source = a->source;
-	lp->served++;
+	lp->tally.served++;
 	if (lp->children.n == lp->opts->max_children)
-		lp->capped++;
+		lp->tally.pauses[TALLY_PAUSE_CAP]++;
 	close(a->fd);
 	return 0;
 }
@@ -313,34 +350,6 @@ loop_retry(struct loop *lp)
 }
 
 /*
- * Gives the report hook the counts if they changed, at most once every
- * LOOP_REPORT_MS (a busy server pays one clock read per wake-up and
- * nothing per client), and always when stopping.  Returns the ms until
- * a held-back report is due, or -1 when none is.
- */
-static int
-loop_report(struct loop *lp, int stopping)
-{
-	const struct loop_opts		*o = lp->opts;
-	int64_t				 now;
-
-	if (o->report == NULL || (!stopping &&
-	    lp->reported.children == lp->children.n &&
-	    lp->reported.served == lp->served))
-		return -1;
-	now = util_now_ms();
-	if (!stopping && lp->reported_at != 0 &&
-	    now - lp->reported_at < LOOP_REPORT_MS)
-		return (int)(LOOP_REPORT_MS - (now - lp->reported_at));
-	lp->reported.children = lp->children.n;
-	lp->reported.served = lp->served;
-	lp->reported.stopping = stopping;
-	lp->reported_at = now;
-	o->report(&lp->reported, o->report_arg);
-	return -1;
-}
-
-/*
  * The child: drop what belongs to the parent, set up the connection and
  * serve it.  It never returns into the parent's loop.
  */
@@ -359,6 +368,8 @@ loop_child(const struct loop *lp, const struct accepted *a, int verdict)
 		close(o->listeners[i].fd);
 	srclimit_child(&lp->srclimit, &lp->children, verdict,
 	    &client.report_fd, &client.verdict_fd);
+	close(lp->tally_pipe[0]);
+	client.tally_fd = lp->tally_pipe[1];
 	/*
 	 * Non-blocking, so that a peer which stops reading cannot hold a
 	 * write past --write-timeout; the connection loop polls for room.
@@ -390,6 +401,8 @@ loop_reap(struct loop *lp)
 	pid_t		 pid;
 	int		 status;
 
+	/* Their summaries first, before the pipe fills. */
+	loop_tally_read(lp);
 	/* With no child left there is nothing to ask the kernel. */
 	while (lp->children.n > 0 &&
 	    (pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -397,6 +410,7 @@ loop_reap(struct loop *lp)
 		if ((ch = children_find(&lp->children, pid)) == NULL)
 			continue;
 		if (WIFSIGNALED(status)) {
+			lp->tally.crashed++;
 			listen_client_name(ch->listener, &ch->addr, ch->addrlen,
 			    peer, sizeof(peer));
 			log_warnx("%s: child %ld killed by signal %d", peer,

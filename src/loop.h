@@ -16,6 +16,7 @@
 #include "admit.h"
 #include "listen.h"
 #include "rules.h"
+#include "tally.h"
 
 /* One accepted client, as the session gets it in its child. */
 struct loop_client {
@@ -26,12 +27,8 @@ struct loop_client {
 	/* -1, or the pipes of srclimit_ask() (counted later). */
 	int			 report_fd;
 	int			 verdict_fd;
-};
-
-struct loop_stats {
-	size_t			 children;	/* connections now */
-	unsigned long long	 served;	/* connections since start */
-	int			 stopping;
+	/* Where the connection's summary goes (tally_send()), or -1. */
+	int			 tally_fd;
 };
 
 struct loop_opts {
@@ -48,8 +45,7 @@ struct loop_opts {
 				    void *);
 	void			*arg;
 	/* Optional: the counts, at most once a second and at shutdown. */
-	void			(*report)(const struct loop_stats *,
-				    void *);
+	void			(*report)(const struct tally *, void *);
 	void			*report_arg;
 	/*
 	 * Optional: true for a peer whose source is known only once its

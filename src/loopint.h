@@ -15,6 +15,7 @@
 #include "children.h"
 #include "loop.h"
 #include "srclimit.h"
+#include "tally.h"
 
 /* A client accepted and not yet handed to a child. */
 struct accepted {
@@ -32,20 +33,35 @@ struct loop {
 	int64_t				 paused_until;
 	int64_t				 paced_until;	/* --max-rate */
 	int64_t				 warned_at;
-	unsigned long long		 served;
-	struct loop_stats		 reported;
+	struct tally			 tally;		/* the counts */
+	int				 tally_pipe[2];	/* summaries */
+	struct tally			 reported;
 	int64_t				 reported_at;
-	/* For ppoll(2): the report pipe, then one per listener. */
+	/*
+	 * For ppoll(2): the report pipe, the tally pipe, then one per
+	 * listener (LOOP_PFD_LISTENERS on).
+	 */
 	struct pollfd			*pfd;
 	/* A client whose fork failed: it is served before anyone else. */
 	struct accepted			 pending;
 	struct admit			 admit;		/* rules, rates */
 	struct srclimit			 srclimit;	/* --max-per-source */
-	unsigned long long		 capped;	/* times at -c */
 };
+
+#define LOOP_PFD_REPORTS	0
+#define LOOP_PFD_TALLY		1
+#define LOOP_PFD_LISTENERS	2
 
 void	loop_reap(struct loop *);
 void	loop_stop(struct loop *);
+
+/* loopreport.c */
+int	loop_tally_open(struct loop *);
+void	loop_tally_close(struct loop *);
+void	loop_tally_read(struct loop *);
+void	loop_tally_now(const struct loop *, struct tally *);
+int	loop_report(struct loop *, enum tally_phase);
+void	loop_log_tally(const struct loop *);
 void	loop_log_counts(const struct loop *);
 
 #endif /* SOCK64_LOOPINT_H */

@@ -57,6 +57,7 @@ loop_stop(struct loop *lp)
 			log_warnx("%zu connections still open after %d s: "
 			    "killing them", lp->children.n, o->grace);
 			children_signal(&lp->children, SIGKILL);
+			lp->tally.killed += lp->children.n;
 			killed = 1;
 		}
 		loop_nap(lp, killed ? 1000 : left);
@@ -96,26 +97,6 @@ loop_nap(struct loop *lp, int ms)
 	compat_ppoll(NULL, 0, &ts, &lp->opts->wait_mask);
 	sig_got_chld = 0;
 	loop_reap(lp);
-}
-
-/*
- * At shutdown, when anything was refused or held back: the counts by
- * reason since the start.
- */
-void
-loop_log_counts(const struct loop *lp)
-{
-	const struct admit_counts	*c = &lp->admit.counts;
-
-	if (c->refused[REFUSAL_RULE] == 0 && c->refused[REFUSAL_RATE] == 0 &&
-	    c->refused[REFUSAL_SOURCE] == 0 && c->paced == 0 &&
-	    lp->capped == 0)
-		return;
-	log_info("since the start: refused %llu by the rules, %llu over "
-	    "--max-rate-per-source, %llu over --max-per-source; accepting "
-	    "waited %llu times for --max-rate and %llu times at -c",
-	    c->refused[REFUSAL_RULE], c->refused[REFUSAL_RATE],
-	    c->refused[REFUSAL_SOURCE], c->paced, lp->capped);
 }
 
 /*

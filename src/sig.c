@@ -1,8 +1,8 @@
 /*
  * sock64: signal handling.  In the daemon's parent, SIGCHLD, SIGTERM,
- * SIGINT and SIGHUP are blocked except while it waits in ppoll(2), so
- * a flag can never be set between its test and the wait.  SIGPIPE is
- * ignored everywhere: a closed peer shows up as EPIPE.
+ * SIGINT, SIGHUP and SIGUSR1 are blocked except while it waits in
+ * ppoll(2), so a flag can never be set between its test and the wait.
+ * SIGPIPE is ignored everywhere: a closed peer shows up as EPIPE.
  */
 #include "config.h"
 
@@ -21,8 +21,11 @@
 volatile sig_atomic_t	 sig_got_chld;
 volatile sig_atomic_t	 sig_got_term;
 volatile sig_atomic_t	 sig_got_hup;
+volatile sig_atomic_t	 sig_got_usr1;
 
-static const int	 sig_trapped[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+static const int	 sig_trapped[] = {
+	SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1
+};
 #define SIG_NTRAPPED	(sizeof(sig_trapped) / sizeof(sig_trapped[0]))
 
 /*
@@ -68,6 +71,9 @@ sig_handler(int signo)
 		break;
 	case SIGHUP:
 		sig_got_hup = 1;
+		break;
+	case SIGUSR1:
+		sig_got_usr1 = 1;
 		break;
 	}
 	errno = saved;
@@ -173,8 +179,8 @@ sig_setup(sigset_t *orig, sigset_t *waitmask)
  * (sig_got_term is set and every wait for input ends), SIGPIPE is
  * ignored (a peer that goes away is an EPIPE to log, not a silent
  * death), and the signal mask becomes `mask`.  A forked child already
- * has the handler: only the mask changes.  SIGHUP and SIGCHLD set their
- * flags and are otherwise ignored, as in the parent.
+ * has the handler: only the mask changes.  SIGHUP, SIGUSR1 and SIGCHLD
+ * set their flags and are otherwise ignored there.
  */
 int
 sig_child_setup(const sigset_t *mask, int rfd, int wfd)

@@ -10,6 +10,7 @@
 extern volatile sig_atomic_t	 sig_got_chld;
 extern volatile sig_atomic_t	 sig_got_term;
 extern volatile sig_atomic_t	 sig_got_hup;
+extern volatile sig_atomic_t	 sig_got_usr1;
 
 int	sig_setup(sigset_t *, sigset_t *);
 int	sig_child_setup(const sigset_t *, int, int);

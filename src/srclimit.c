@@ -7,7 +7,7 @@
  * source is known only to the child (the client a balancer's PROXY
  * header names), the child writes it down one pipe shared by all such
  * children, and the parent answers down a pipe of that child's own: 'y'
- * to serve, 'n' when it is refused.  Without rules, rates or a limit,
+ * to serve, or a letter saying why it is refused.  Without rules, rates or a limit,
  * accepting costs nothing more, and none of these pipes exist.
  */
 #include "config.h"
@@ -38,7 +38,7 @@ struct srclimit_note {
 static int	srclimit_peer_source(const struct listener *, int,
 		    const struct sockaddr_storage *, socklen_t,
 		    struct addr_source *);
-static int	srclimit_verdict(struct srclimit *, const struct children *,
+static char	srclimit_verdict(struct srclimit *, const struct children *,
 		    struct addr_source *, const char *, const char *);
 static int	srclimit_over(struct srclimit *, const struct children *,
 		    const struct addr_source *, const char *, const char *);
@@ -135,7 +135,7 @@ srclimit_admit(struct srclimit *sl, const struct children *ct,
 		memset(src, 0, sizeof(*src));
 		return SRCLIMIT_LATER;
 	}
-	if (!srclimit_verdict(sl, ct, src, peer, l->name))
+	if (srclimit_verdict(sl, ct, src, peer, l->name) != 'y')
 		return SRCLIMIT_REFUSED;
 	return SRCLIMIT_ADMITTED;
 }
@@ -163,22 +163,23 @@ srclimit_peer_source(const struct listener *l, int fd,
 
 /*
  * After the rules: the source src (made the one counted, cut to
- * --source-prefix) against its rate and --max-per-source.  Returns 1 to
- * serve, 0 when refused (logged).
+ * --source-prefix) against its rate and --max-per-source.  Returns the
+ * verdict as the verdict pipe carries it: 'y' to serve, 't' over the
+ * rate, 's' over --max-per-source (logged).
  */
-static int
+static char
 srclimit_verdict(struct srclimit *sl, const struct children *ct,
     struct addr_source *src, const char *peer, const char *on)
 {
 	admit_group(sl->admit, src);
 	if (!admit_rate(sl->admit, src, peer, on))
-		return 0;
+		return 't';
 	if (sl->max == 0) {
 		/* Not counted: no child is refused by its source. */
 		memset(src, 0, sizeof(*src));
-		return 1;
+		return 'y';
 	}
-	return !srclimit_over(sl, ct, src, peer, on);
+	return srclimit_over(sl, ct, src, peer, on) ? 's' : 'y';
 }
 
 /*
@@ -194,10 +195,13 @@ srclimit_over(struct srclimit *sl, const struct children *ct,
 	n = children_count_source(ct, src);
 	if (n < sl->max)
 		return 0;
-	if (admit_refused(sl->admit, REFUSAL_SOURCE, src, "--max-per-source"))
+	if (admit_refused(sl->admit, REFUSAL_SOURCE, src,
+	    "--max-per-source")) {
 		log_warnx("%s: refused on %s: %zu connections from this %s "
 		    "already (--max-per-source)", peer, on, n,
 		    admit_source_kind(sl->admit, src));
+		admit_summary(peer, on, TALLY_REFUSED_SOURCE);
+	}
 	return 1;
 }
 
@@ -226,9 +230,9 @@ srclimit_verdict_pipe(int vp[2])
 }
 
 /*
- * Reads the children's reports and answers each: 'y' to serve, 'n'
- * (logged) when a rule refuses the client, or its source is over its
- * rate or already has max connections.  A source counts from the moment
+ * Reads the children's reports and answers each: 'y' to serve, or
+ * (logged) 'r' when a rule refuses the client, 't' when its source is
+ * over its rate, 's' when it already has max connections.  A source counts from the moment
  * it is let in.
  */
 void
@@ -243,9 +247,12 @@ srclimit_answer(struct srclimit *sl, struct children *ct)
 		    ch->verdict_fd == -1)
 			continue;
 		sn.name[sizeof(sn.name) - 1] = '\0';
-		v = admit_rules(sl->admit, &sn.source, sn.name,
-		    ch->listener->name) && srclimit_verdict(sl, ct, &sn.source,
-		    sn.name, ch->listener->name) ? 'y' : 'n';
+		if (!admit_rules(sl->admit, &sn.source, sn.name,
+		    ch->listener->name))
+			v = 'r';
+		else
+			v = srclimit_verdict(sl, ct, &sn.source, sn.name,
+			    ch->listener->name);
 		if (v == 'y')
 			ch->source = sn.source;
 		if (write(ch->verdict_fd, &v, 1) == -1)
@@ -285,13 +292,13 @@ srclimit_child(const struct srclimit *sl, const struct children *ct,
 /*
  * In a child whose source the parent did not count at accept: reports
  * it (name is for the parent's log line) and waits for the verdict.
- * Returns 1 to serve, 0 when refused (a rule, a rate or
- * --max-per-source), -1 on an error or
- * when the parent is stopping.  Both descriptors are closed.
+ * Returns 1 to serve; 0 when refused, with *why the reason (a rule, a
+ * rate or --max-per-source); -1 on an error or when the parent is
+ * stopping.  Both descriptors are closed.
  */
 int
 srclimit_ask(int report_fd, int verdict_fd, const struct addr_source *src,
-    const char *name)
+    const char *name, enum tally_end *why)
 {
 	struct srclimit_note	 sn;
 	ssize_t			 n;
@@ -312,5 +319,7 @@ srclimit_ask(int report_fd, int verdict_fd, const struct addr_source *src,
 	close(verdict_fd);
 	if (n != 1)
 		return -1;
+	*why = v == 'r' ? TALLY_REFUSED_RULE : v == 't' ? TALLY_REFUSED_RATE :
+	    TALLY_REFUSED_SOURCE;
 	return v == 'y';
 }

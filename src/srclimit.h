@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "admit.h"
 #include "children.h"
+#include "tally.h"
 
 struct listener;
 
@@ -50,6 +51,7 @@ void	srclimit_child(const struct srclimit *, const struct children *,
 	    int, int *, int *);
 
 /* The child end. */
-int	srclimit_ask(int, int, const struct addr_source *, const char *);
+int	srclimit_ask(int, int, const struct addr_source *, const char *,
+	    enum tally_end *);
 
 #endif /* SOCK64_SRCLIMIT_H */

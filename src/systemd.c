@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "systemd.h"
+#include "tally.h"
 #include "util.h"
 
 /* A passed socket's name, FileDescriptorName= of the socket unit. */
@@ -268,17 +269,27 @@ systemd_notify(struct systemd_notify *n, const char *fmt, ...)
 	return -1;
 }
 
-/* The accept loop's report hook: STATUS= lines, STOPPING=1 at the end. */
+/*
+ * The counts as STATUS= lines, for systemctl status; STOPPING=1 once
+ * stopping starts.
+ */
 void
-systemd_report(const struct loop_stats *st, void *arg)
+systemd_report(const struct tally *t, void *arg)
 {
 	struct systemd_notify	*n = arg;
+	unsigned long long	 refused;
 
-	if (st->stopping)
+	refused = (unsigned long long)(t->refused[REFUSAL_RULE] +
+	    t->refused[REFUSAL_RATE] + t->refused[REFUSAL_SOURCE]);
+	/* READY=1 said the first; nobody listens after the last. */
+	if (t->phase == TALLY_STARTING || t->phase == TALLY_STOPPED)
+		return;
+	if (t->phase == TALLY_STOPPING)
 		systemd_notify(n, "STOPPING=1\nSTATUS=stopping, %zu "
-		    "connections to finish, %llu served", st->children,
-		    st->served);
+		    "connections to finish, %llu served, %llu refused",
+		    t->active, (unsigned long long)t->served, refused);
 	else
-		systemd_notify(n, "STATUS=%zu connections now, %llu served",
-		    st->children, st->served);
+		systemd_notify(n, "STATUS=%zu connections now, %llu served, "
+		    "%llu refused", t->active, (unsigned long long)t->served,
+		    refused);
 }

@@ -13,7 +13,7 @@
 
 #include "listen.h"
 
-struct loop_stats;
+struct tally;
 
 /* The first descriptor systemd passes; the rest follow in order. */
 #define SYSTEMD_LISTEN_FDS_START	3
@@ -31,6 +31,6 @@ int	systemd_notify_init(struct systemd_notify *,
 	    void (*)(const char *, ...) __attribute__((format(printf, 1, 2))));
 int	systemd_notify(struct systemd_notify *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	systemd_report(const struct loop_stats *, void *);
+void	systemd_report(const struct tally *, void *);
 
 #endif /* SOCK64_SYSTEMD_H */

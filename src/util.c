@@ -112,6 +112,16 @@ util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The wall clock in ms since the epoch: for times shown, never waited on. */
+int64_t
+util_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Milliseconds left until the monotonic deadline, as a poll(2) timeout:
  * -1 for no deadline (a deadline of 0), 0 once it has passed.

@@ -13,6 +13,7 @@ int		 parse_size(const char *, size_t, size_t, size_t *,
 		    const char **);
 int		 parse_seconds(const char *, int, int *, const char **);
 int64_t		 util_now_ms(void);
+int64_t		 util_wall_ms(void);
 int		 util_remaining_ms(int64_t);
 struct timespec	 util_ms_timespec(int);
 int		 util_set_cloexec(int);

@@ -155,12 +155,13 @@ test_admit(void)
  */
 static int
 ask(struct srclimit *sl, struct children *ct, const struct listener *l,
-    const struct addr_source *src, int answer)
+    const struct addr_source *src, int answer, enum tally_end *why)
 {
 	struct pollfd	 pfd;
 	struct child	*ch;
 	pid_t		 pid;
-	int		 vp[2], rfd, vfd, status;
+	enum tally_end	 end = TALLY_EOF;
+	int		 vp[2], rfd, vfd, status, rv;
 
 	if (srclimit_verdict_pipe(vp) == -1 || (pid = fork()) == -1)
 		abort();
@@ -169,7 +170,9 @@ ask(struct srclimit *sl, struct children *ct, const struct listener *l,
 		signal(SIGPIPE, SIG_IGN);
 		close(vp[1]);
 		srclimit_child(sl, ct, vp[0], &rfd, &vfd);
-		_exit(srclimit_ask(rfd, vfd, src, "192.0.2.1:4000") + 1);
+		rv = srclimit_ask(rfd, vfd, src, "192.0.2.1:4000", &end);
+		/* The verdict, and why when refused, in the exit status. */
+		_exit((rv + 1) | (rv == 0 ? (int)end << 2 : 0));
 	}
 	close(vp[0]);
 	ch = children_add(ct, pid);
@@ -184,7 +187,8 @@ ask(struct srclimit *sl, struct children *ct, const struct listener *l,
 		srclimit_close(sl, ct);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -2;
-	return WEXITSTATUS(status) - 1;
+	*why = (enum tally_end)(WEXITSTATUS(status) >> 2);
+	return (WEXITSTATUS(status) & 3) - 1;
 }
 
 static void
@@ -201,6 +205,7 @@ test_ask(void)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	const char		*out;
+	enum tally_end		 why;
 	int			 rv;
 
 	memset(&l, 0, sizeof(l));
@@ -212,26 +217,30 @@ test_ask(void)
 	ss = sin_of("192.0.2.9", 4000, &len);
 	CHECK(srclimit_admit(&sl, &ct, &l, -1, &ss, len, &src) ==
 	    SRCLIMIT_LATER && src.family == 0, "a balancer's client waits");
-	CHECK((rv = ask(&sl, &ct, &l, &a, 1)) == 1, "first: %d", rv);
-	CHECK((rv = ask(&sl, &ct, &l, &a, 1)) == 1, "second: %d", rv);
+	CHECK((rv = ask(&sl, &ct, &l, &a, 1, &why)) == 1, "first: %d", rv);
+	CHECK((rv = ask(&sl, &ct, &l, &a, 1, &why)) == 1, "second: %d", rv);
 	CHECK(children_count_source(&ct, &a) == 2, "both counted");
 	cap_start();
-	rv = ask(&sl, &ct, &l, &a, 1);
+	rv = ask(&sl, &ct, &l, &a, 1, &why);
 	out = cap_end();
 	CHECK(rv == 0, "third, over the limit: %d", rv);
+	CHECK(why == TALLY_REFUSED_SOURCE, "refused as %d", why);
 	CHECK(children_count_source(&ct, &a) == 2, "the refused one is not "
 	    "counted");
 	CHECK(strstr(out, ": warning: 192.0.2.1:4000: refused on "
 	    "127.0.0.1:8000: 2 connections from this address already "
 	    "(--max-per-source)\n") != NULL, "%s", out);
-	CHECK((rv = ask(&sl, &ct, &l, &b, 1)) == 1, "another source: %d", rv);
+	CHECK((rv = ask(&sl, &ct, &l, &b, 1, &why)) == 1, "another source: %d",
+	    rv);
 	cap_start();
-	rv = ask(&sl, &ct, &l, &denied, 1);
+	rv = ask(&sl, &ct, &l, &denied, 1, &why);
 	out = cap_end();
 	CHECK(rv == 0, "a client the rules deny: %d", rv);
+	CHECK(why == TALLY_REFUSED_RULE, "refused as %d", why);
 	CHECK(strstr(out, ": warning: 192.0.2.1:4000: refused on "
 	    "127.0.0.1:8000 by the rule 'deny 192.0.2.3' (--deny)\n") != NULL, "%s", out);
-	CHECK((rv = ask(&sl, &ct, &l, &b, 0)) == -1, "parent gone: %d", rv);
+	CHECK((rv = ask(&sl, &ct, &l, &b, 0, &why)) == -1, "parent gone: %d",
+	    rv);
 	CHECK(sl.reports[0] == -1, "closed");
 	admit_close(&ad);
 	children_free(&ct);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "systemd.h"
+#include "tally.h"
 
 /* What the last failure said, through record(). */
 static char	 said[256];
@@ -211,7 +212,7 @@ test_notify(void)
 {
 	struct systemd_notify	 n;
 	struct sockaddr_un	 sun;
-	struct loop_stats	 st;
+	struct tally		 st;
 	char			 buf[256];
 	ssize_t			 len;
 	int			 fd;
@@ -245,13 +246,25 @@ test_notify(void)
 	CHECK(len == 7 && memcmp(buf, "READY=1", 7) == 0, "got READY=1");
 
 	memset(&st, 0, sizeof(st));
-	st.children = 2;
+	st.active = 2;
 	st.served = 5;
-	st.stopping = 1;
+	st.refused[REFUSAL_RULE] = 1;
+	st.refused[REFUSAL_SOURCE] = 2;
 	systemd_report(&st, &n);
 	len = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	buf[len > 0 ? len : 0] = '\0';
-	CHECK(strncmp(buf, "STOPPING=1\nSTATUS=", 18) == 0, "got %s", buf);
+	CHECK(strcmp(buf, "STATUS=2 connections now, 5 served, 3 refused") ==
+	    0, "got %s", buf);
+	st.phase = TALLY_STARTING;
+	systemd_report(&st, &n);
+	CHECK(recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT) == -1,
+	    "READY=1 gave the first status");
+	st.phase = TALLY_STOPPING;
+	systemd_report(&st, &n);
+	len = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[len > 0 ? len : 0] = '\0';
+	CHECK(strcmp(buf, "STOPPING=1\nSTATUS=stopping, 2 connections to "
+	    "finish, 5 served, 3 refused") == 0, "got %s", buf);
 	close(fd);
 	CHECK(systemd_notify(&n, "STATUS=gone") == -1, "nobody listens");
 }
