@@ -215,6 +215,13 @@ header() {
 	printf '%-64s' "$1"
 }
 
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago, for
+# programs that cannot bind port 0 and say which port they got.
+free_port() {
+	"$PYTHON3" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # have_ipv6: true when this machine has an IPv6 loopback to test on.
 have_ipv6() {
 	"$PYTHON3" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \

@@ -22,6 +22,9 @@ close_pipe_writer() {
 	frame "Hello Server!" >"$BATS_TEST_TMPDIR/req"
 	run -0 --separate-stderr "$SOCK64D" -i <"$BATS_TEST_TMPDIR/req"
 	assert_output "$(frame "Hello Server!")"
+	# The one line is the connection's summary.
+	[[ "$stderr" =~ ^sock64d\[[0-9]+\]:\ info:\ peer=stdin\ listener=inetd\ duration_ms=[0-9]+\ requests=1\ bytes_in=77\ bytes_out=77\ end=eof$ ]]
+	run -0 --separate-stderr "$SOCK64D" -i -q <"$BATS_TEST_TMPDIR/req"
 	assert_equal "$stderr" ""
 }
 
@@ -34,29 +37,30 @@ close_pipe_writer() {
 }
 
 @test "-i with no input at all exits 0 and writes nothing" {
-	run -0 "$SOCK64D" -i </dev/null
+	run -0 --separate-stderr "$SOCK64D" -i </dev/null
 	assert_output ""
+	[[ "$stderr" == *" requests=0 bytes_in=0 bytes_out=0 end=eof" ]]
 }
 
 @test "-i exits 1 on a malformed header, keeping earlier replies" {
 	{ frame first; header "1 3"; frame never; } >"$BATS_TEST_TMPDIR/req"
 	run -1 --separate-stderr "$SOCK64D" -i <"$BATS_TEST_TMPDIR/req"
 	assert_output "$(frame first)"
-	[[ "$stderr" == *"sock64d["*"]: warning: stdin: malformed header (byte 3 is 0x33)" ]]
+	[[ "$stderr" == *"sock64d["*"]: warning: stdin: malformed header (byte 3 is 0x33)"$'\n'*" requests=1 bytes_in=202 bytes_out=69 end=malformed" ]]
 }
 
 @test "-i exits 1 on a truncated frame" {
 	{ header 13; printf 'Hello'; } >"$BATS_TEST_TMPDIR/req"
 	run -1 --separate-stderr "$SOCK64D" -i <"$BATS_TEST_TMPDIR/req"
 	assert_output ""
-	[[ "$stderr" == *"truncated frame (end of input after 5 of 13 payload bytes)" ]]
+	[[ "$stderr" == *"truncated frame (end of input after 5 of 13 payload bytes)"$'\n'*" end=truncated" ]]
 }
 
 @test "-i honours --max-message" {
 	frame "0123456789" >"$BATS_TEST_TMPDIR/req"
 	run -1 --separate-stderr "$SOCK64D" -i -m 9 <"$BATS_TEST_TMPDIR/req"
 	assert_output ""
-	[[ "$stderr" == *"message too large (10 > 9)" ]]
+	[[ "$stderr" == *"message too large (10 > 9)"$'\n'*" end=oversize" ]]
 }
 
 @test "-i exits 1 after --idle-timeout with no frame" {

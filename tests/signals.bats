@@ -136,7 +136,7 @@ time.sleep(20)' "$DAEMON_PORT" &
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	(frame "first"; exec sleep 20) >"$BATS_TEST_TMPDIR/fifo" &
 	local writer=$!
-	"$SOCK64D" -i <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	"$SOCK64D" -i -q <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	local server=$! status=0
 	wait_until 5 eval '[ -s "$BATS_TEST_TMPDIR/out" ]'
 	kill -TERM "$server"

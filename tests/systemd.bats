@@ -19,13 +19,6 @@ teardown() {
 	ssa_stop
 }
 
-# free_port: a TCP port on 127.0.0.1 that was free a moment ago.
-# systemd-socket-activate cannot bind port 0, so the test picks one.
-free_port() {
-	"$PYTHON3" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # ssa_start NSOCKETS ARGS...: runs systemd-socket-activate ARGS in the
 # background (stdout to $BATS_TEST_TMPDIR/ports, stderr to DAEMON_LOG)
 # and waits until it has bound NSOCKETS sockets.  Without --accept it
@@ -219,16 +212,16 @@ PY
 
 @test "NOTIFY_SOCKET: READY=1 once the listeners accept, STATUS= with counts, STOPPING=1 on SIGTERM" {
 	run -0 notify_session "$BATS_TEST_TMPDIR/notify"
-	assert_line --index 0 "READY=1|STATUS=0 connections now, 0 served"
-	assert_line --regexp '^STATUS=[0-9]+ connections now, [1-3] served$'
-	assert_line "STATUS=0 connections now, 3 served"
+	assert_line --index 0 "READY=1|STATUS=0 connections now, 0 served, 0 refused"
+	assert_line --regexp '^STATUS=[0-9]+ connections now, [1-3] served, 0 refused$'
+	assert_line "STATUS=0 connections now, 3 served, 0 refused"
 	assert_line --regexp '^STOPPING=1\|STATUS=stopping'
 	assert_line "exit 0"
 }
 
 @test "NOTIFY_SOCKET: an abstract socket name (@...) works too" {
 	run -0 notify_session "@sock64-test-$$-$RANDOM"
-	assert_line --index 0 "READY=1|STATUS=0 connections now, 0 served"
+	assert_line --index 0 "READY=1|STATUS=0 connections now, 0 served, 0 refused"
 	assert_line --regexp '^STOPPING=1'
 	assert_line "exit 0"
 }

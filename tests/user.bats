@@ -142,7 +142,8 @@ as_user() {
 
 @test "-u in inetd mode serves as the user" {
 	frame hi >"$BATS_TEST_TMPDIR/req"
-	run -0 "$SOCK64D" -i -u "$TEST_USER" <"$BATS_TEST_TMPDIR/req"
+	run -0 --separate-stderr "$SOCK64D" -i -u "$TEST_USER" \
+	    <"$BATS_TEST_TMPDIR/req"
 	assert_output "$(frame hi)"
 }
 
