@@ -103,6 +103,8 @@ static void	cmdline_listen(struct config *, const char *);
 static int	cmdline_proxy_protocol(const char *);
 static void	cmdline_proxy_from(struct config *, const char *);
 static void	cmdline_rule(struct config *, int, const char *);
+static const char *cmdline_pair(const char *, int, long long *, long long,
+		    long long, long long *, long long, long long);
 static void	cmdline_rate(const char *, const char *, size_t *, int *);
 static void	cmdline_source_prefix(struct config *, const char *);
 static int	cmdline_socket_mode(const char *);
@@ -391,52 +393,58 @@ cmdline_rule(struct config *cf, int deny, const char *arg)
 		    "out of memory");
 }
 
+/*
+ * "A" or "A<sep>B", two whole numbers, each in its range: *a and, when
+ * given, *b.  Returns NULL, or why the value is bad.
+ */
+static const char *
+cmdline_pair(const char *arg, int sep, long long *a, long long amin,
+    long long amax, long long *b, long long bmin, long long bmax)
+{
+	const char	*second, *errstr;
+	char		 first[32];
+	size_t		 len;
+
+	second = strchr(arg, sep);
+	len = second != NULL ? (size_t)(second - arg) : strlen(arg);
+	if (len >= sizeof(first))
+		return "invalid";
+	memcpy(first, arg, len);
+	first[len] = '\0';
+	*a = parse_num(first, amin, amax, &errstr);
+	if (errstr == NULL && second != NULL)
+		*b = parse_num(second + 1, bmin, bmax, &errstr);
+	return errstr;
+}
+
 /* --max-rate, --max-rate-per-source: N[/SEC], N connections in SEC s. */
 static void
 cmdline_rate(const char *name, const char *arg, size_t *n, int *secs)
 {
-	const char	*slash, *errstr;
-	char		 count[32];
-	size_t		 len;
+	const char	*errstr;
+	long long	 count, s = 1;
 
-	slash = strchr(arg, '/');
-	len = slash != NULL ? (size_t)(slash - arg) : strlen(arg);
-	*secs = 1;
-	if (len < sizeof(count)) {
-		memcpy(count, arg, len);
-		count[len] = '\0';
-		*n = (size_t)parse_num(count, 1, 1000000, &errstr);
-		if (errstr == NULL && slash != NULL)
-			*secs = (int)parse_num(slash + 1, 1, 3600, &errstr);
-	} else
-		errstr = "invalid";
-	if (errstr != NULL)
+	if ((errstr = cmdline_pair(arg, '/', &count, 1, 1000000, &s, 1,
+	    3600)) != NULL)
 		usage_error("%s '%s' is %s (N or N/SEC: N connections, "
 		    "1-1000000, in SEC seconds, 1-3600)", name, arg, errstr);
+	*n = (size_t)count;
+	*secs = (int)s;
 }
 
 /* --source-prefix: V4BITS[,V6BITS]. */
 static void
 cmdline_source_prefix(struct config *cf, const char *arg)
 {
-	const char	*comma, *errstr;
-	char		 v4[8];
-	size_t		 len;
+	const char	*errstr;
+	long long	 v4, v6 = cf->v6_bits;
 
-	comma = strchr(arg, ',');
-	len = comma != NULL ? (size_t)(comma - arg) : strlen(arg);
-	if (len < sizeof(v4)) {
-		memcpy(v4, arg, len);
-		v4[len] = '\0';
-		cf->v4_bits = (unsigned int)parse_num(v4, 1, 32, &errstr);
-		if (errstr == NULL && comma != NULL)
-			cf->v6_bits = (unsigned int)parse_num(comma + 1, 1,
-			    128, &errstr);
-	} else
-		errstr = "invalid";
-	if (errstr != NULL)
+	if ((errstr = cmdline_pair(arg, ',', &v4, 1, 32, &v6, 1, 128)) !=
+	    NULL)
 		usage_error("source-prefix '%s' is %s (V4BITS, 1-32, or "
 		    "V4BITS,V6BITS, V6BITS 1-128)", arg, errstr);
+	cf->v4_bits = (unsigned int)v4;
+	cf->v6_bits = (unsigned int)v6;
 }
 
 /* --socket-mode: 1 to 4 octal digits, as chmod and SocketMode= take. */
