@@ -154,7 +154,10 @@ admit_rules(struct admit *ad, const struct addr_source *src,
 	cidr_format(&by->block, name, sizeof(name));
 	admit_rule_origin(ad, by, origin, sizeof(origin));
 	rules_format(by, rule, sizeof(rule));
-	snprintf(why, sizeof(why), "rule '%s', %s", rule, origin);
+	/* A long rules file path is cut in the summary, not the line. */
+	if (snprintf(why, sizeof(why), "rule '%s', %s", rule, origin) >=
+	    (int)sizeof(why))
+		memcpy(why + sizeof(why) - 4, "...", 4);
 	if (refusal_note(&ad->refused, REFUSAL_RULE, &key, name, why,
 	    util_now_ms())) {
 		log_warnx("%s: refused on %s by the rule '%s' (%s)", peer, on,

@@ -13,7 +13,7 @@
 
 #define REFUSAL_SLOTS		32
 #define REFUSAL_INTERVAL_MS	10000
-#define REFUSAL_WHY_MAX		400
+#define REFUSAL_WHY_MAX		160
 
 enum refusal_reason {
 	REFUSAL_RULE,		/* --allow, --deny, --rules */
