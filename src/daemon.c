@@ -159,6 +159,8 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	}
 	if (loop_run(&lo) == -1)
 		fatal("accept loop");
+	/* The loop freed the rules in force; these are the command line's. */
+	rules_free(&cf->argv_rules);
 	log_info("stopped");
 	return 0;
 }
