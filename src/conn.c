@@ -11,47 +11,24 @@
  */
 #include "config.h"
 
-#include <sys/uio.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
+#include "connint.h"
 #include "frame.h"
 #include "io.h"
 #include "log.h"
 #include "util.h"
 
 #define CONN_RBUF_SIZE	(64 * 1024)
-#define CONN_WBUF_SIZE	(64 * 1024)
 /* After a refusal, how long and how much unread input to drain. */
 #define CONN_LINGER_MS		1000
 #define CONN_LINGER_BYTES	(1024 * 1024)
 /* The payload buffer's first size; it doubles as it fills. */
 #define CONN_BIG_MIN		(2 * CONN_RBUF_SIZE)
 
-struct conn {
-	int			 rfd;
-	int			 wfd;
-	const struct conn_opts	*opts;
-	struct frame_decoder	 dec;
-	int			 in_payload;	/* header done, payload due */
-	int			 refused;	/* input may be left unread */
-	unsigned long		 seq;		/* requests answered */
-	/* Set while a frame is due: the first one from the start. */
-	int64_t			 frame_deadline;
-	int64_t			 stop_deadline;	/* once *stop is seen */
-	unsigned char		*rbuf;		/* unparsed: [rpos, rend) */
-	size_t			 rpos;
-	size_t			 rend;
-	unsigned char		*big;		/* a payload over rbuf's size */
-	size_t			 bigcap;
-	unsigned char		*wbuf;		/* replies not yet written */
-	size_t			 wlen;
-	struct tally_conn	 tally;		/* for opts->tally */
-	int			 ended;		/* tally.end is set */
-};
 
 /*
  * Static, not malloc'd: a process serves one connection at a time, and
@@ -64,9 +41,6 @@ static unsigned char	conn_wbuf[CONN_WBUF_SIZE];
 static int	conn_parse(struct conn *);
 static int	conn_header(struct conn *);
 static int	conn_answer(struct conn *, const unsigned char *, size_t);
-static int	conn_queue(struct conn *, const void *, size_t);
-static int	conn_flush(struct conn *);
-static int	conn_write(struct conn *, struct iovec *, int);
 static int	conn_stopping(struct conn *);
 static void	conn_end(struct conn *, int);
 static int	conn_fill(struct conn *);
@@ -77,7 +51,6 @@ static int64_t	conn_read_deadline(const struct conn *);
 static void	conn_frame_started(struct conn *);
 static void	conn_next_frame(struct conn *);
 static int	conn_at_boundary(const struct conn *);
-static void	conn_ended(struct conn *, enum tally_end);
 
 /*
  * Serves requests from rfd, writing replies to wfd, until the peer
@@ -137,7 +110,7 @@ conn_serve(int rfd, int wfd, const struct conn_opts *opts)
 }
 
 /* Why the connection ends, for its summary: the first reason given. */
-static void
+void
 conn_ended(struct conn *c, enum tally_end why)
 {
 	if (!c->ended) {
@@ -263,77 +236,6 @@ conn_answer(struct conn *c, const unsigned char *data, size_t len)
 		return -1;
 	}
 	return conn_queue(c, rep.data, rep.len);
-}
-
-/*
- * Appends one reply frame to the output buffer, or, when it does not
- * fit, writes what is queued plus this frame in a single writev(2).
- */
-static int
-conn_queue(struct conn *c, const void *data, size_t len)
-{
-	char		 hdr[FRAME_HEADER_LEN];
-	struct iovec	 iov[3];
-
-	if (len <= CONN_WBUF_SIZE - FRAME_HEADER_LEN &&
-	    c->wlen + FRAME_HEADER_LEN + len <= CONN_WBUF_SIZE) {
-		frame_encode_header((char *)c->wbuf + c->wlen, len);
-		if (len > 0)
-			memcpy(c->wbuf + c->wlen + FRAME_HEADER_LEN, data, len);
-		c->wlen += FRAME_HEADER_LEN + len;
-		return 0;
-	}
-	frame_encode_header(hdr, len);
-	iov[0].iov_base = c->wbuf;
-	iov[0].iov_len = c->wlen;
-	iov[1].iov_base = hdr;
-	iov[1].iov_len = sizeof(hdr);
-	iov[2].iov_base = (void *)(uintptr_t)data;
-	iov[2].iov_len = len;
-	c->wlen = 0;
-	return conn_write(c, iov, 3);
-}
-
-static int
-conn_flush(struct conn *c)
-{
-	struct iovec	 iov;
-
-	if (c->wlen == 0)
-		return 0;
-	iov.iov_base = c->wbuf;
-	iov.iov_len = c->wlen;
-	c->wlen = 0;
-	return conn_write(c, &iov, 1);
-}
-
-/* Writes replies out; a peer that stops reading meets --write-timeout. */
-static int
-conn_write(struct conn *c, struct iovec *iov, int cnt)
-{
-	const struct conn_opts	*o = c->opts;
-	size_t			 len = 0;
-	int			 i;
-
-	for (i = 0; i < cnt; i++)
-		len += iov[i].iov_len;
-	if (io_writev_all(c->wfd, iov, cnt, 0, o->write_timeout * 1000) == 0) {
-		c->tally.bytes_out += len;
-		return 0;
-	}
-	if (errno == ETIMEDOUT) {
-		conn_ended(c, TALLY_WRITE_TIMEOUT);
-		log_warnx("%s: write timeout (no reply byte taken for %d s)",
-		    o->peer, o->write_timeout);
-	} else if (errno == EPIPE || errno == ECONNRESET) {
-		conn_ended(c, TALLY_PEER_GONE);
-		log_info("%s: closed by the peer before its replies were "
-		    "written", o->peer);
-	} else {
-		conn_ended(c, TALLY_IO_ERROR);
-		log_warn("%s: write", o->peer);
-	}
-	return -1;
 }
 
 /*
