@@ -24,15 +24,20 @@
 
 /* The long options without a short one, sorted; above every char. */
 enum {
-	OPT_FRAME_TIMEOUT = 256,
+	OPT_CLEARENV = 256,
+	OPT_FRAME_TIMEOUT,
 	OPT_GRACE,
+	OPT_HANDLER_IO,
 	OPT_HANDLER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_PER_SOURCE,
 	OPT_MAX_REPLY,
+	OPT_PASSENV,
+	OPT_PER_CONNECTION,
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
 	OPT_REUSEPORT,
+	OPT_SETENV,
 	OPT_SOCKET_MODE,
 	OPT_WRITE_TIMEOUT
 };
@@ -41,9 +46,11 @@ static const struct option cmdline_long_options[] = {
 	{ "print-port",		no_argument,		NULL, '1' },
 	{ "backlog",		required_argument,	NULL, 'b' },
 	{ "max-connections",	required_argument,	NULL, 'c' },
+	{ "clearenv",		no_argument,		NULL, OPT_CLEARENV },
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ "handler-io",		required_argument,	NULL, OPT_HANDLER_IO },
 	{ "handler-timeout",	required_argument,	NULL,
 	    OPT_HANDLER_TIMEOUT },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -55,11 +62,15 @@ static const struct option cmdline_long_options[] = {
 	{ "max-per-source",	required_argument,	NULL,
 	    OPT_MAX_PER_SOURCE },
 	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
+	{ "passenv",		required_argument,	NULL, OPT_PASSENV },
+	{ "per-connection",	no_argument,		NULL,
+	    OPT_PER_CONNECTION },
 	{ "proxy-from",		required_argument,	NULL, OPT_PROXY_FROM },
 	{ "proxy-protocol",	required_argument,	NULL,
 	    OPT_PROXY_PROTOCOL },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
+	{ "setenv",		required_argument,	NULL, OPT_SETENV },
 	{ "socket-mode",	required_argument,	NULL,
 	    OPT_SOCKET_MODE },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -72,7 +83,7 @@ static const struct option cmdline_long_options[] = {
 
 static void	cmdline_defaults(struct config *);
 static void	cmdline_short_option(struct config *, int, const char *);
-static void	cmdline_long_option(struct config *, int, const char *);
+static void	cmdline_long_option(struct config *, int, char *);
 static void	cmdline_operands(struct config *, int, char **);
 static void	cmdline_check(struct config *);
 static size_t	cmdline_size(const char *, const char *);
@@ -83,12 +94,15 @@ static void	cmdline_listen(struct config *, const char *);
 static int	cmdline_proxy_protocol(const char *);
 static void	cmdline_proxy_from(struct config *, const char *);
 static int	cmdline_socket_mode(const char *);
+static void	cmdline_env(char **, size_t *, char *, int);
+static void	cmdline_check_program(const struct config *);
 static void	cmdline_check_socket_mode(const struct config *);
 static void	cmdline_version(void) __attribute__((noreturn));
 static void	cmdline_help(void) __attribute__((noreturn));
 static void	cmdline_help_usage(void);
 static void	cmdline_help_options(void);
 static void	cmdline_help_peers(void);
+static void	cmdline_help_program(void);
 static void	cmdline_help_notes(void);
 
 /*
@@ -107,7 +121,7 @@ cmdline_parse(int argc, char **argv, struct config *cf)
 	    cmdline_long_options, NULL)) != -1) {
 		if (ch == ':' || ch == '?')
 			usage_bad_option(ch, argv[optind - 1]);
-		else if (ch < OPT_FRAME_TIMEOUT)
+		else if (ch < OPT_CLEARENV)
 			cmdline_short_option(cf, ch, optarg);
 		else
 			cmdline_long_option(cf, ch, optarg);
@@ -174,14 +188,23 @@ cmdline_short_option(struct config *cf, int ch, const char *arg)
 
 /* An option with a long name only, sorted by name. */
 static void
-cmdline_long_option(struct config *cf, int ch, const char *arg)
+cmdline_long_option(struct config *cf, int ch, char *arg)
 {
 	switch (ch) {
+	case OPT_CLEARENV:
+		cf->clearenv = 1;
+		break;
 	case OPT_FRAME_TIMEOUT:
 		cf->frame_timeout = cmdline_seconds("frame-timeout", arg);
 		break;
 	case OPT_GRACE:
 		cf->grace = cmdline_seconds("grace", arg);
+		break;
+	case OPT_HANDLER_IO:
+		if (strcmp(arg, "frames") != 0 && strcmp(arg, "lines") != 0)
+			usage_error("handler-io '%s' is not frames or lines",
+			    arg);
+		cf->handler_lines = strcmp(arg, "lines") == 0;
 		break;
 	case OPT_HANDLER_TIMEOUT:
 		cf->handler_timeout = cmdline_seconds("handler-timeout", arg);
@@ -196,6 +219,12 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 	case OPT_MAX_REPLY:
 		cf->max_reply = cmdline_size("max-reply", arg);
 		break;
+	case OPT_PASSENV:
+		cmdline_env(cf->passenv, &cf->npassenv, arg, 0);
+		break;
+	case OPT_PER_CONNECTION:
+		cf->per_connection = 1;
+		break;
 	case OPT_PROXY_FROM:
 		cmdline_proxy_from(cf, arg);
 		break;
@@ -204,6 +233,9 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 		break;
 	case OPT_REUSEPORT:
 		cf->reuseport = 1;
+		break;
+	case OPT_SETENV:
+		cmdline_env(cf->setenv, &cf->nsetenv, arg, 1);
 		break;
 	case OPT_SOCKET_MODE:
 		cf->socket_mode = cmdline_socket_mode(arg);
@@ -240,6 +272,7 @@ cmdline_check(struct config *cf)
 	if (cf->inetd && cf->reuseport)
 		usage_error("--reuseport is for listening sockets, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
+	cmdline_check_program(cf);
 	cmdline_check_socket_mode(cf);
 	if (cf->nlisten == 0)
 		cmdline_listen(cf, CMDLINE_DEFAULT_LISTEN);
@@ -344,6 +377,47 @@ cmdline_socket_mode(const char *arg)
 }
 
 /*
+ * --setenv NAME=VALUE (with_value) or --passenv NAME: a name of letters,
+ * digits and '_', not starting with a digit, as sh(1) takes.
+ */
+static void
+cmdline_env(char **list, size_t *n, char *arg, int with_value)
+{
+	const char	*opt = with_value ? "setenv" : "passenv";
+	size_t		 len = strcspn(arg, "=");
+	size_t		 i;
+
+	if (*n == CMDLINE_MAX_ENV)
+		usage_error("too many --%s (at most %d)", opt,
+		    CMDLINE_MAX_ENV);
+	for (i = 0; i < len; i++)
+		if (!(arg[i] == '_' || (arg[i] >= 'A' && arg[i] <= 'Z') ||
+		    (arg[i] >= 'a' && arg[i] <= 'z') ||
+		    (i > 0 && arg[i] >= '0' && arg[i] <= '9')))
+			break;
+	if (len == 0 || i < len || (with_value ? arg[len] != '=' :
+	    arg[len] != '\0'))
+		usage_error("%s '%s' is not %s", opt, arg, with_value ?
+		    "NAME=VALUE" : "a variable name");
+	list[(*n)++] = arg;
+}
+
+/* The options that shape the program's runs need a program. */
+static void
+cmdline_check_program(const struct config *cf)
+{
+	if (cf->program != NULL)
+		return;
+	if (cf->per_connection)
+		usage_error("--per-connection needs -- PROGRAM");
+	if (cf->handler_lines)
+		usage_error("--handler-io needs -- PROGRAM");
+	if (cf->clearenv || cf->npassenv > 0 || cf->nsetenv > 0)
+		usage_error("--clearenv, --passenv and --setenv need "
+		    "-- PROGRAM");
+}
+
+/*
  * --socket-mode sets the mode of the socket files we create.  Without a
  * unix: --listen there is none (TCP has no file; a socket systemd passes
  * has its SocketMode=), and an option that would silently do nothing is
@@ -379,6 +453,7 @@ cmdline_help(void)
 	cmdline_help_usage();
 	cmdline_help_options();
 	cmdline_help_peers();
+	cmdline_help_program();
 	cmdline_help_notes();
 	exit(0);
 }
@@ -391,6 +466,8 @@ cmdline_help_usage(void)
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
 "               [--max-reply size] [--handler-timeout sec]\n"
+"               [--per-connection] [--handler-io frames|lines]\n"
+"               [--clearenv] [--passenv name]... [--setenv name=value]...\n"
 "               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
 "               [--reuseport] [--socket-mode mode] [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
@@ -469,6 +546,28 @@ cmdline_help_peers(void)
 "      --socket-mode=MODE    the mode of the socket files of unix: listeners,\n"
 "                            in octal like chmod's, 0000-0777 (default: 0777\n"
 "                            less the umask); needs a unix: --listen\n",
+	    stdout);
+}
+
+/* The options of -- PROGRAM. */
+static void
+cmdline_help_program(void)
+{
+	fputs(
+"      --per-connection      -- PROGRAM: run PROGRAM once per connection,\n"
+"                            from its first request to its end; requests go\n"
+"                            to its stdin, replies come from its stdout, in\n"
+"                            order, one each (default: a run per request)\n"
+"      --handler-io=ENC      --per-connection: frames (sock64 frames both\n"
+"                            ways, binary-safe) or lines (the payload and a\n"
+"                            newline in, the next line out; a request with a\n"
+"                            newline is refused) (default frames)\n"
+"      --setenv=NAME=VALUE   -- PROGRAM: set NAME in its environment\n"
+"                            (repeatable)\n"
+"      --clearenv            -- PROGRAM: start its environment empty but for\n"
+"                            PATH, the connection's variables, --passenv and\n"
+"                            --setenv\n"
+"      --passenv=NAME        --clearenv: keep NAME of ours (repeatable)\n",
 	    stdout);
 }
 
