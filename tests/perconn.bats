@@ -342,3 +342,36 @@ env_of() {
 	[ "$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/out" | sort -u | wc -l)" -eq 1 ]
 	run -0 diff <(awk '{ print $2 }' "$BATS_TEST_TMPDIR/out") <(seq 1 200)
 }
+
+@test "behind --proxy-protocol the program sees the client the header names" {
+	daemon_start --proxy-protocol v2 --per-connection --handler-io=lines -- \
+	    sh -c 'while read -r q; do echo "$q $TCPREMOTEIP $PROXYREMOTEIP"; done'
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/proxyclient.py" \
+	    --port "$DAEMON_PORT" --header v2 --src 192.0.2.44:31337 a b
+	assert_output "$(printf 'a 192.0.2.44 127.0.0.1\nb 192.0.2.44 127.0.0.1')"
+}
+
+# ssa_serve ARGS...: systemd-socket-activate ARGS on a free port, its
+# pid in BG_PIDS; the port in SSA_PORT.
+ssa_serve() {
+	SSA_PORT=$("$PYTHON3" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	DAEMON_LOG="$BATS_TEST_TMPDIR/ssa.log"
+	systemd-socket-activate -l "127.0.0.1:$SSA_PORT" "$@" \
+	    2>"$DAEMON_LOG" 3>&- &
+	BG_PIDS+=($!)
+	wait_until 5 grep -q '^Listening on' "$DAEMON_LOG"
+}
+
+@test "under systemd, Accept=yes and Accept=no: a program per connection" {
+	command -v systemd-socket-activate >/dev/null ||
+	    skip "systemd-socket-activate is not installed (package systemd)"
+	ssa_serve --inetd -a "$SOCK64D" -i --per-connection \
+	    --handler-io=lines -- sh -c "$LINES_LOOP"
+	seq 1 100 | "$SOCK64" -c "127.0.0.1:$SSA_PORT" -l >"$BATS_TEST_TMPDIR/out"
+	[ "$(awk '{ print $1 }' "$BATS_TEST_TMPDIR/out" | sort -u | wc -l)" -eq 1 ]
+	run -0 diff <(awk '{ print $2 }' "$BATS_TEST_TMPDIR/out") <(seq 1 100)
+	ssa_serve "$SOCK64D" --per-connection -- $(frames_handler)
+	run -0 "$SOCK64" -c "127.0.0.1:$SSA_PORT" a b
+	assert_output "$(printf '1:a\n2:b')"
+}
