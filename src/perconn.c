@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,7 @@ static int	perconn_give(struct perconn *, const unsigned char *,
 static void	perconn_read(struct perconn *);
 static void	perconn_eof(struct perconn *);
 static void	perconn_write(struct perconn *);
+static void	perconn_flush(struct perconn *);
 static int	perconn_wait_ms(struct perconn *);
 static void	perconn_deadline(int64_t, int64_t *);
 static void	perconn_expire(struct perconn *);
@@ -74,6 +76,7 @@ perconn_serve(int rfd, int wfd, const struct conn_opts *co,
 	}
 	perconn_loop(pc);
 	perconn_end(pc);
+	perconn_flush(pc);
 	if (pc->refused && !pc->gone)
 		io_linger(rfd, wfd, PERCONN_LINGER_MS, PERCONN_LINGER_BYTES);
 	else if (pc->stopping && !pc->gone)
@@ -268,7 +271,8 @@ perconn_take(struct perconn *pc)
 {
 	const unsigned char	*data;
 	size_t			 len;
-	enum perconn_msg	 st = PERCONN_MORE;
+	/* Not waiting for input unless the decoder says so. */
+	enum perconn_msg	 st = PERCONN_WHOLE;
 
 	while (!pc->eof && !pc->gone && !pc->kill &&
 	    pc->count < PERCONN_INFLIGHT && pc->pin.len < PERCONN_CHUNK) {
@@ -402,6 +406,28 @@ perconn_write(struct perconn *pc)
 	else
 		log_warn("%s: write", pc->peer);
 	pc->gone = pc->eof = pc->failed = 1;
+	pc->cout.len = pc->cout.off = 0;
+}
+
+/*
+ * The end: replies completed before it still go out (as after a bad
+ * request, the answers to the earlier ones do), within --write-timeout.
+ */
+static void
+perconn_flush(struct perconn *pc)
+{
+	struct iovec	 iov;
+
+	if (pc->gone || pc->cout.len == 0)
+		return;
+	iov.iov_base = pc->cout.data + pc->cout.off;
+	iov.iov_len = pc->cout.len;
+	if (io_writev_all(pc->wfd, &iov, 1, pc->stopping ? pc->stop_deadline :
+	    0, pc->co->write_timeout * 1000) == -1) {
+		log_info("%s: %zu bytes of replies not written", pc->peer,
+		    pc->cout.len);
+		pc->gone = pc->failed = 1;
+	}
 	pc->cout.len = pc->cout.off = 0;
 }
 

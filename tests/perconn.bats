@@ -74,6 +74,27 @@ new_marker() {
 	run -0 diff "$BATS_TEST_TMPDIR/out" <(seq 1 1000 | sed 's/.*/&:&/')
 }
 
+# hwm_kib PID: the peak resident memory of PID, in KiB.
+hwm_kib() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+@test "frames: 32 MiB pipelined to a slow program: answered in order, buffers bounded" {
+	daemon_start --per-connection -- sh -c 'sleep 1; exec "$0" "$@"' \
+	    $(frames_handler) echo
+	"$PYTHON3" "$FIXTURES/pipeline_client.py" --port "$DAEMON_PORT" \
+	    --count 4096 --size 8192 --hold "$BATS_TEST_TMPDIR/release" \
+	    >"$BATS_TEST_TMPDIR/out" &
+	BG_PIDS+=($!)
+	wait_until 40 grep -qx 'ok 4096' "$BATS_TEST_TMPDIR/out"
+	local child hwm
+	child=$(daemon_children)
+	hwm=$(hwm_kib "$child")
+	touch "$BATS_TEST_TMPDIR/release"
+	echo "the serving child's peak RSS: $hwm KiB" >&3
+	[ "$hwm" -lt 12288 ]
+}
+
 @test "frames: binary payloads pass through unchanged" {
 	head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	printf 'a\0b\n\0\r\n' >>"$BATS_TEST_TMPDIR/in"
@@ -167,10 +188,12 @@ new_marker() {
 }
 
 @test "a reply with no request is the program's fault" {
+	# Two replies to the one request: the second has none to answer.
 	daemon_start --per-connection -- $(frames_handler) stray
-	run -1 "$PYTHON3" "$FIXTURES/exec_client.py" --port "$DAEMON_PORT" x
-	assert_line closed
-	grep -q 'handler failed (a reply with no request)' "$DAEMON_LOG"
+	run -0 "$PYTHON3" "$FIXTURES/exec_client.py" --port "$DAEMON_PORT" x
+	assert_line stray
+	wait_until 5 grep -q 'request 2: handler failed (a reply with no request)' \
+	    "$DAEMON_LOG"
 }
 
 @test "a program that ignores SIGTERM and its stdin's end is killed after --grace" {
