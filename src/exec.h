@@ -35,7 +35,7 @@ struct exec_opts {
 	/* One run for the whole connection (perconn.c), not per request. */
 	int				 per_connection;
 	enum exec_io			 io;
-	int				 grace;		/* s, to exit at the end */
+	int				 grace;		/* s: to exit */
 };
 
 struct exec_handler;

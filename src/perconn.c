@@ -112,7 +112,8 @@ perconn_new(int rfd, int wfd, const struct conn_opts *co,
 	/* A socket is ours alone: non-blocking.  A pipe may be shared. */
 	if ((fl = fcntl(wfd, F_GETFL)) != -1 && !(fl & O_NONBLOCK))
 		pc->wblock = getsockopt(wfd, SOL_SOCKET, SO_TYPE, &type,
-		    &len) == -1 || util_set_nonblock(wfd, UTIL_KEEP_FLAGS) == -1;
+		    &len) == -1 ||
+		    util_set_nonblock(wfd, UTIL_KEEP_FLAGS) == -1;
 	pc->activity = co->started != 0 ? co->started : util_now_ms();
 	if (co->frame_timeout > 0)
 		pc->frame_deadline = pc->activity +

@@ -30,7 +30,7 @@ struct perconn {
 	const char		*peer;
 	int			 rfd;
 	int			 wfd;
-	int			 wblock;	/* wfd blocks: PIPE_BUF a write */
+	int			 wblock;	/* wfd blocks: write less */
 	struct perconn_buf	 cin;		/* from the client */
 	struct perconn_buf	 pin;		/* to the program */
 	struct perconn_buf	 pout;		/* from the program */

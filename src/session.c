@@ -184,8 +184,8 @@ session_inetd_proxy(const struct session_opts *so,
 
 /*
  * One connection, with the echo handler or, given eo, a program run per
- * request or one for the whole connection; sockfd (which may not be a socket) tells the program who the
- * peer is.
+ * request or one for the whole connection; sockfd (which may not be a
+ * socket) tells the program who the peer is.
  */
 static enum conn_result
 session_run(int rfd, int wfd, int sockfd, const struct conn_opts *co,
