@@ -16,33 +16,25 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "execenv.h"
 #include "execspawn.h"
 #include "io.h"
 #include "log.h"
 #include "perconn.h"
 #include "perconnrun.h"
-#include "sig.h"
 #include "util.h"
 
 /* After a refusal, how long and how much unread input to drain. */
 #define PERCONN_LINGER_MS	1000
 #define PERCONN_LINGER_BYTES	(1024 * 1024)
 
-static struct perconn *perconn_new(int, int, const struct conn_opts *,
-		    const struct exec_opts *, char *const *);
-static void	perconn_free(struct perconn *);
 static void	perconn_loop(struct perconn *);
 static int	perconn_done(struct perconn *);
 static void	perconn_step(struct perconn *);
@@ -86,73 +78,6 @@ perconn_serve(int rfd, int wfd, const struct conn_opts *co,
 	return failed ? CONN_FAILED : CONN_CLOSED;
 }
 
-static struct perconn *
-perconn_new(int rfd, int wfd, const struct conn_opts *co,
-    const struct exec_opts *eo, char *const *vars)
-{
-	struct perconn	*pc;
-	socklen_t	 len = sizeof(int);
-	int		 type, fl, e;
-
-	if ((pc = calloc(1, sizeof(*pc))) == NULL)
-		return NULL;
-	pc->eo = eo;
-	pc->co = co;
-	pc->peer = pc->errlog.peer = co->peer;
-	pc->errlog.prog = eo->argv[0];
-	pc->rfd = rfd;
-	pc->wfd = wfd;
-	pc->in = pc->out = pc->err = -1;
-	perconn_buf_init(&pc->cin, co->max_message + 2 * PERCONN_CHUNK);
-	perconn_buf_init(&pc->pin, co->max_message + 2 * PERCONN_CHUNK);
-	perconn_buf_init(&pc->pout, eo->max_reply + 2 * PERCONN_CHUNK);
-	perconn_buf_init(&pc->cout, eo->max_reply + 2 * PERCONN_CHUNK);
-	perconn_dec_init(&pc->cdec, EXEC_IO_FRAMES, co->max_message);
-	perconn_dec_init(&pc->pdec, eo->io, eo->max_reply);
-	/* A socket is ours alone: non-blocking.  A pipe may be shared. */
-	if ((fl = fcntl(wfd, F_GETFL)) != -1 && !(fl & O_NONBLOCK))
-		pc->wblock = getsockopt(wfd, SOL_SOCKET, SO_TYPE, &type,
-		    &len) == -1 ||
-		    util_set_nonblock(wfd, UTIL_KEEP_FLAGS) == -1;
-	pc->activity = co->started != 0 ? co->started : util_now_ms();
-	if (co->frame_timeout > 0)
-		pc->frame_deadline = pc->activity +
-		    (int64_t)co->frame_timeout * 1000;
-	if ((pc->chld = sig_chld_pipe()) == -1 ||
-	    (pc->envp = exec_environ(eo->env, vars, NULL)) == NULL ||
-	    (co->npending > 0 && perconn_buf_add(&pc->cin, co->pending,
-	    co->npending) == -1)) {
-		perconn_free(pc);
-		return NULL;
-	}
-	if ((e = exec_spawn_attr_init(&pc->attr)) != 0) {
-		free(pc->envp);
-		pc->envp = NULL;
-		perconn_free(pc);
-		errno = e;
-		return NULL;
-	}
-	exec_subreaper();
-	if (exec_sweep_path(pc->kids, sizeof(pc->kids)) == -1)
-		pc->kids[0] = '\0';
-	return pc;
-}
-
-static void
-perconn_free(struct perconn *pc)
-{
-	if (pc->envp != NULL) {
-		exec_sweep(pc->kids, pc->peer, 0);
-		posix_spawnattr_destroy(&pc->attr);
-		free(pc->envp);
-	}
-	perconn_buf_free(&pc->cin);
-	perconn_buf_free(&pc->pin);
-	perconn_buf_free(&pc->pout);
-	perconn_buf_free(&pc->cout);
-	free(pc);
-}
-
 static void
 perconn_loop(struct perconn *pc)
 {
@@ -182,6 +107,8 @@ perconn_step(struct perconn *pc)
 		pc->stop_deadline = util_now_ms() + pc->eo->stop_ms;
 	}
 	perconn_take(pc);
+	if (pc->pid > 0)
+		perconn_replies(pc);
 	if (pc->gone || pc->out == -1)
 		pc->pin.len = pc->pin.off = 0;
 	if (pc->pid > 0 && pc->in != -1 && pc->pin.len == 0 &&
@@ -206,6 +133,8 @@ perconn_done(struct perconn *pc)
 		return 0;
 	if (pc->out != -1)
 		perconn_drain(pc, 1);
+	if (!pc->eof && !pc->gone)
+		pc->early = 1;
 	/* Nothing more to ask: whatever is buffered stays unanswered. */
 	pc->eof = 1;
 	return pc->cout.len == 0 || pc->gone || pc->kill;
@@ -369,7 +298,6 @@ perconn_eof(struct perconn *pc)
 	pc->eof = 1;
 	if (pc->cin.len == 0 && perconn_dec_boundary(&pc->cdec)) {
 		log_debug("%s: closed after %lu requests", pc->peer, pc->seq);
-		pc->closed = 1;
 		return;
 	}
 	if (pc->cdec.in_payload)
@@ -493,8 +421,13 @@ perconn_expire(struct perconn *pc)
 		pc->cout.len = pc->cout.off = 0;
 	} else if (pc->want_input && pc->frame_deadline != 0 &&
 	    now >= pc->frame_deadline) {
-		log_warnx("%s: frame timeout", pc->peer);
-		pc->gone = pc->eof = pc->failed = pc->refused = 1;
+		if (pc->seq == 0 && pc->cin.len == 0 &&
+		    perconn_dec_boundary(&pc->cdec))
+			log_warnx("%s: frame timeout (no request in the first "
+			    "%d s)", pc->peer, co->frame_timeout);
+		else
+			log_warnx("%s: frame timeout", pc->peer);
+		pc->eof = pc->failed = 1;
 	} else {
 		log_debug("%s: idle timeout", pc->peer);
 		pc->eof = pc->failed = 1;

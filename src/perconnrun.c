@@ -1,5 +1,6 @@
 /*
- * sock64: the program's side of a program per connection: starting it
+ * sock64: the program's side of a program per connection, and the
+ * connection's state from its start to its end: starting the program
  * (as the exec handler starts its runs: its own process group, pipes on
  * its standard streams), writing requests to its stdin, reading replies
  * from its stdout, noticing its exit, and at the end killing its group
@@ -11,25 +12,109 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "execenv.h"
 #include "execspawn.h"
 #include "log.h"
 #include "perconnrun.h"
+#include "sig.h"
 #include "util.h"
 
 static void	perconn_stamp(struct perconn *);
 static int	perconn_reply(struct perconn *, const unsigned char *,
 		    size_t);
 static void	perconn_report(struct perconn *, int);
+
+/*
+ * A connection's state, its queues empty and no program yet.  Returns
+ * NULL with errno on failure.
+ */
+struct perconn *
+perconn_new(int rfd, int wfd, const struct conn_opts *co,
+    const struct exec_opts *eo, char *const *vars)
+{
+	struct perconn	*pc;
+	socklen_t	 len = sizeof(int);
+	int		 type, fl, e;
+
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return NULL;
+	pc->eo = eo;
+	pc->co = co;
+	pc->peer = pc->errlog.peer = co->peer;
+	pc->errlog.prog = eo->argv[0];
+	pc->rfd = rfd;
+	pc->wfd = wfd;
+	pc->in = pc->out = pc->err = -1;
+	perconn_buf_init(&pc->cin, co->max_message + 2 * PERCONN_CHUNK);
+	perconn_buf_init(&pc->pin, co->max_message + 2 * PERCONN_CHUNK);
+	/* At the exit, what the pipe holds is read at once. */
+	perconn_buf_init(&pc->pout, eo->max_reply + 2 * PERCONN_CHUNK +
+	    PERCONN_PIPE_MAX);
+	perconn_buf_init(&pc->cout, eo->max_reply + 2 * PERCONN_CHUNK);
+	perconn_dec_init(&pc->cdec, EXEC_IO_FRAMES, co->max_message);
+	perconn_dec_init(&pc->pdec, eo->io, eo->max_reply);
+	/* A socket is ours alone: non-blocking.  A pipe may be shared. */
+	if ((fl = fcntl(wfd, F_GETFL)) != -1 && !(fl & O_NONBLOCK))
+		pc->wblock = getsockopt(wfd, SOL_SOCKET, SO_TYPE, &type,
+		    &len) == -1 ||
+		    util_set_nonblock(wfd, UTIL_KEEP_FLAGS) == -1;
+	pc->activity = co->started != 0 ? co->started : util_now_ms();
+	if (co->frame_timeout > 0)
+		pc->frame_deadline = pc->activity +
+		    (int64_t)co->frame_timeout * 1000;
+	if ((pc->chld = sig_chld_pipe()) == -1 ||
+	    (co->npending > 0 && perconn_buf_add(&pc->cin, co->pending,
+	    co->npending) == -1)) {
+		perconn_free(pc);
+		return NULL;
+	}
+	if ((e = exec_spawn_attr_init(&pc->attr)) != 0) {
+		perconn_free(pc);
+		errno = e;
+		return NULL;
+	}
+	/* From here on, envp set means attr is ours to destroy. */
+	if ((pc->envp = exec_environ(eo->env, vars, NULL)) == NULL) {
+		e = errno;
+		posix_spawnattr_destroy(&pc->attr);
+		perconn_free(pc);
+		errno = e;
+		return NULL;
+	}
+	exec_subreaper();
+	if (exec_sweep_path(pc->kids, sizeof(pc->kids)) == -1)
+		pc->kids[0] = '\0';
+	return pc;
+}
+
+/* Frees it all; whatever is left of its programs is swept first. */
+void
+perconn_free(struct perconn *pc)
+{
+	if (pc->envp != NULL) {
+		exec_sweep(pc->kids, pc->peer, 0);
+		posix_spawnattr_destroy(&pc->attr);
+		free(pc->envp);
+	}
+	perconn_buf_free(&pc->cin);
+	perconn_buf_free(&pc->pin);
+	perconn_buf_free(&pc->pout);
+	perconn_buf_free(&pc->cout);
+	free(pc);
+}
 
 /* Starts the program for the first request.  Returns 0, or -1 (logged). */
 int
@@ -138,14 +223,17 @@ perconn_drain(struct perconn *pc, int last)
 		exec_close(&pc->out);
 }
 
-/* Every whole reply read so far, to the client (unless it is gone). */
+/*
+ * The whole replies read so far, to the client (unless it is gone),
+ * while its queue is below the mark; the rest wait for room.
+ */
 void
 perconn_replies(struct perconn *pc)
 {
 	const unsigned char	*data;
 	size_t			 len;
 
-	while (!pc->kill) {
+	while (!pc->kill && (pc->gone || pc->cout.len < PERCONN_CHUNK)) {
 		switch (perconn_dec_next(&pc->pdec, &pc->pout, &data, &len)) {
 		case PERCONN_MORE:
 			return;
@@ -266,9 +354,10 @@ perconn_end(struct perconn *pc)
 }
 
 /*
- * How a program that exited by itself ended.  Exit 0 once the client
- * has ended and every request is answered is the normal end; any other
- * exit leaves the connection failed.
+ * How a program that exited by itself ended.  Exit 0 with every request
+ * answered, once no more could come (its stdin closed: the client's
+ * end, a time-out, SIGTERM), is the normal end; any other exit leaves
+ * the connection failed.
  */
 static void
 perconn_report(struct perconn *pc, int status)
@@ -277,7 +366,7 @@ perconn_report(struct perconn *pc, int status)
 	size_t		 left = pc->count;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && left == 0 &&
-	    (pc->closed || pc->gone || pc->stopping)) {
+	    !pc->early) {
 		log_debug("%s: %s exited 0 after %lu requests", peer, prog,
 		    pc->seq);
 		return;

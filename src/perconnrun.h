@@ -17,6 +17,7 @@
 
 #define PERCONN_CHUNK		65536	/* a queue's high-water mark */
 #define PERCONN_INFLIGHT	4096	/* requests given, not answered */
+#define PERCONN_PIPE_MAX	(1024 * 1024)	/* Linux's pipe-max-size */
 
 struct perconn_req {
 	unsigned long	 seq;
@@ -47,6 +48,7 @@ struct perconn {
 	int			 err;
 	int			 chld;		/* SIGCHLD self-pipe */
 	int			 exited;
+	int			 early;		/* before its stdin's end */
 	struct exec_errlog	 errlog;
 	/* Requests given to it, oldest first: a ring. */
 	struct perconn_req	 reqs[PERCONN_INFLIGHT];
@@ -58,7 +60,6 @@ struct perconn {
 	unsigned long		 seq;
 	/* How it ends. */
 	int			 eof;		/* no more requests to take */
-	int			 closed;	/* the client ended cleanly */
 	int			 gone;		/* no more replies to send */
 	int			 want_input;	/* a request is incomplete */
 	int			 stopping;	/* SIGTERM */
@@ -72,6 +73,9 @@ struct perconn {
 	int64_t			 stop_deadline;
 };
 
+struct perconn *perconn_new(int, int, const struct conn_opts *,
+	    const struct exec_opts *, char *const *);
+void	perconn_free(struct perconn *);
 int	perconn_start(struct perconn *);
 void	perconn_feed(struct perconn *);
 void	perconn_drain(struct perconn *, int);

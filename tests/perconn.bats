@@ -149,6 +149,29 @@ hwm_kib() {
 	run -1 grep -q 'handler.*exited\|killed' "$DAEMON_LOG"
 }
 
+@test "--idle-timeout closes the program's stdin; its exit 0 then is the normal end" {
+	daemon_start -v --idle-timeout 1 --per-connection --handler-io=lines \
+	    -- sh -c "$LINES_LOOP"
+	local t0
+	t0=$(now_us)
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" \
+	    --port "$DAEMON_PORT" --no-shutdown --timeout 20 < <(frame x)
+	(($(now_us) - t0 < 10000000))
+	[[ $output == *" x" ]]
+	wait_until 5 grep -q 'sh exited 0 after 1 requests' "$DAEMON_LOG"
+	grep -q 'idle timeout' "$DAEMON_LOG"
+	run -1 grep -q 'warning' "$DAEMON_LOG"
+}
+
+@test "a program that exits 0 before the client's end: logged, the connection closed" {
+	daemon_start --per-connection --handler-io=lines -- \
+	    sh -c 'read -r q; echo "$q"'
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" \
+	    --port "$DAEMON_PORT" --no-shutdown --timeout 20 < <(frame x)
+	wait_until 5 grep -q 'handler sh exited 0 after 1 requests, 0 unanswered' \
+	    "$DAEMON_LOG"
+}
+
 @test "a program that never answers meets --handler-timeout and is killed" {
 	new_marker
 	daemon_start --per-connection --handler-timeout 1 -- \
