@@ -402,10 +402,16 @@ cmdline_env(char **list, size_t *n, char *arg, int with_value)
 	list[(*n)++] = arg;
 }
 
-/* The options that shape the program's runs need a program. */
+/*
+ * The options that shape the program's runs need a program, and
+ * --passenv, which keeps a variable --clearenv would drop, --clearenv.
+ */
 static void
 cmdline_check_program(const struct config *cf)
 {
+	if (cf->npassenv > 0 && !cf->clearenv)
+		usage_error("--passenv needs --clearenv (without it, every "
+		    "variable is passed)");
 	if (cf->program != NULL)
 		return;
 	if (cf->per_connection)

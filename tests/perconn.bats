@@ -366,6 +366,8 @@ env_of() {
 	assert_output --partial "passenv 'A=b' is not a variable name"
 	run -2 "$SOCK64D" --clearenv
 	assert_output --partial 'need -- PROGRAM'
+	run -2 "$SOCK64D" --passenv HOME -- cat
+	assert_output --partial '--passenv needs --clearenv'
 }
 
 @test "-i: a program per connection over pipes, frames" {
