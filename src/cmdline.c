@@ -28,9 +28,11 @@
 /* The long options without a short one, sorted; above every char. */
 enum {
 	OPT_ALLOW = 256,
+	OPT_CLEARENV,
 	OPT_DENY,
 	OPT_FRAME_TIMEOUT,
 	OPT_GRACE,
+	OPT_HANDLER_IO,
 	OPT_HANDLER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_MAX_PER_SOURCE,
@@ -38,10 +40,13 @@ enum {
 	OPT_MAX_RATE_PER_SOURCE,
 	OPT_MAX_REPLY,
 	OPT_METRICS_FILE,
+	OPT_PASSENV,
+	OPT_PER_CONNECTION,
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
 	OPT_REUSEPORT,
 	OPT_RULES,
+	OPT_SETENV,
 	OPT_SOCKET_MODE,
 	OPT_SOURCE_PREFIX,
 	OPT_WRITE_TIMEOUT
@@ -52,10 +57,12 @@ static const struct option cmdline_long_options[] = {
 	{ "allow",		required_argument,	NULL, OPT_ALLOW },
 	{ "backlog",		required_argument,	NULL, 'b' },
 	{ "max-connections",	required_argument,	NULL, 'c' },
+	{ "clearenv",		no_argument,		NULL, OPT_CLEARENV },
 	{ "deny",		required_argument,	NULL, OPT_DENY },
 	{ "frame-timeout",	required_argument,	NULL,
 	    OPT_FRAME_TIMEOUT },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ "handler-io",		required_argument,	NULL, OPT_HANDLER_IO },
 	{ "handler-timeout",	required_argument,	NULL,
 	    OPT_HANDLER_TIMEOUT },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -72,12 +79,16 @@ static const struct option cmdline_long_options[] = {
 	{ "max-reply",		required_argument,	NULL, OPT_MAX_REPLY },
 	{ "metrics-file",	required_argument,	NULL,
 	    OPT_METRICS_FILE },
+	{ "passenv",		required_argument,	NULL, OPT_PASSENV },
+	{ "per-connection",	no_argument,		NULL,
+	    OPT_PER_CONNECTION },
 	{ "proxy-from",		required_argument,	NULL, OPT_PROXY_FROM },
 	{ "proxy-protocol",	required_argument,	NULL,
 	    OPT_PROXY_PROTOCOL },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
 	{ "rules",		required_argument,	NULL, OPT_RULES },
+	{ "setenv",		required_argument,	NULL, OPT_SETENV },
 	{ "socket-mode",	required_argument,	NULL,
 	    OPT_SOCKET_MODE },
 	{ "source-prefix",	required_argument,	NULL,
@@ -92,7 +103,7 @@ static const struct option cmdline_long_options[] = {
 
 static void	cmdline_defaults(struct config *);
 static void	cmdline_short_option(struct config *, int, const char *);
-static void	cmdline_long_option(struct config *, int, const char *);
+static void	cmdline_long_option(struct config *, int, char *);
 static void	cmdline_operands(struct config *, int, char **);
 static void	cmdline_check(struct config *);
 static size_t	cmdline_size(const char *, const char *);
@@ -108,6 +119,8 @@ static const char *cmdline_pair(const char *, int, long long *, long long,
 static void	cmdline_rate(const char *, const char *, size_t *, int *);
 static void	cmdline_source_prefix(struct config *, const char *);
 static int	cmdline_socket_mode(const char *);
+static void	cmdline_env(char **, size_t *, char *, int);
+static void	cmdline_check_program(const struct config *);
 static void	cmdline_check_socket_mode(const struct config *);
 static void	cmdline_version(void) __attribute__((noreturn));
 
@@ -197,18 +210,27 @@ cmdline_short_option(struct config *cf, int ch, const char *arg)
 
 /* An option with a long name only, sorted by name. */
 static void
-cmdline_long_option(struct config *cf, int ch, const char *arg)
+cmdline_long_option(struct config *cf, int ch, char *arg)
 {
 	switch (ch) {
 	case OPT_ALLOW:
 	case OPT_DENY:
 		cmdline_rule(cf, ch == OPT_DENY, arg);
 		break;
+	case OPT_CLEARENV:
+		cf->clearenv = 1;
+		break;
 	case OPT_FRAME_TIMEOUT:
 		cf->frame_timeout = cmdline_seconds("frame-timeout", arg);
 		break;
 	case OPT_GRACE:
 		cf->grace = cmdline_seconds("grace", arg);
+		break;
+	case OPT_HANDLER_IO:
+		if (strcmp(arg, "frames") != 0 && strcmp(arg, "lines") != 0)
+			usage_error("handler-io '%s' is not frames or lines",
+			    arg);
+		cf->handler_lines = strcmp(arg, "lines") == 0;
 		break;
 	case OPT_HANDLER_TIMEOUT:
 		cf->handler_timeout = cmdline_seconds("handler-timeout", arg);
@@ -236,6 +258,12 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 			usage_error("metrics-file: an empty path");
 		cf->metrics_path = arg;
 		break;
+	case OPT_PASSENV:
+		cmdline_env(cf->passenv, &cf->npassenv, arg, 0);
+		break;
+	case OPT_PER_CONNECTION:
+		cf->per_connection = 1;
+		break;
 	case OPT_PROXY_FROM:
 		cmdline_proxy_from(cf, arg);
 		break;
@@ -247,6 +275,9 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 		break;
 	case OPT_RULES:
 		cf->rules_path = arg;
+		break;
+	case OPT_SETENV:
+		cmdline_env(cf->setenv, &cf->nsetenv, arg, 1);
 		break;
 	case OPT_SOCKET_MODE:
 		cf->socket_mode = cmdline_socket_mode(arg);
@@ -293,6 +324,7 @@ cmdline_check(struct config *cf)
 		usage_error("--allow, --deny, --rules and the rates are for "
 		    "the accept loop, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
+	cmdline_check_program(cf);
 	cmdline_check_socket_mode(cf);
 	if (cf->nlisten == 0)
 		cmdline_listen(cf, CMDLINE_DEFAULT_LISTEN);
@@ -460,6 +492,53 @@ cmdline_socket_mode(const char *arg)
 		usage_error("socket-mode '%s' is not an octal mode (0000-0777)",
 		    arg);
 	return mode;
+}
+
+/*
+ * --setenv NAME=VALUE (with_value) or --passenv NAME: a name of letters,
+ * digits and '_', not starting with a digit, as sh(1) takes.
+ */
+static void
+cmdline_env(char **list, size_t *n, char *arg, int with_value)
+{
+	const char	*opt = with_value ? "setenv" : "passenv";
+	size_t		 len = strcspn(arg, "=");
+	size_t		 i;
+
+	if (*n == CMDLINE_MAX_ENV)
+		usage_error("too many --%s (at most %d)", opt,
+		    CMDLINE_MAX_ENV);
+	for (i = 0; i < len; i++)
+		if (!(arg[i] == '_' || (arg[i] >= 'A' && arg[i] <= 'Z') ||
+		    (arg[i] >= 'a' && arg[i] <= 'z') ||
+		    (i > 0 && arg[i] >= '0' && arg[i] <= '9')))
+			break;
+	if (len == 0 || i < len || (with_value ? arg[len] != '=' :
+	    arg[len] != '\0'))
+		usage_error("%s '%s' is not %s", opt, arg, with_value ?
+		    "NAME=VALUE" : "a variable name");
+	list[(*n)++] = arg;
+}
+
+/*
+ * The options that shape the program's runs need a program, and
+ * --passenv, which keeps a variable --clearenv would drop, --clearenv.
+ */
+static void
+cmdline_check_program(const struct config *cf)
+{
+	if (cf->npassenv > 0 && !cf->clearenv)
+		usage_error("--passenv needs --clearenv (without it, every "
+		    "variable is passed)");
+	if (cf->program != NULL)
+		return;
+	if (cf->per_connection)
+		usage_error("--per-connection needs -- PROGRAM");
+	if (cf->handler_lines)
+		usage_error("--handler-io needs -- PROGRAM");
+	if (cf->clearenv || cf->npassenv > 0 || cf->nsetenv > 0)
+		usage_error("--clearenv, --passenv and --setenv need "
+		    "-- PROGRAM");
 }
 
 /*

@@ -15,6 +15,7 @@
 
 #define CMDLINE_MAX_LISTEN	64	/* --listen addresses */
 #define CMDLINE_MAX_PROXY_FROM	64
+#define CMDLINE_MAX_ENV		64	/* --setenv, --passenv each */
 
 struct config {
 	struct addr	 listen[CMDLINE_MAX_LISTEN];
@@ -46,6 +47,13 @@ struct config {
 	char		 program_path[PATH_MAX];	/* found at start-up */
 	size_t		 max_reply;	/* SIZE_MAX until given */
 	int		 handler_timeout;
+	int		 per_connection;	/* one run per connection */
+	int		 handler_lines;		/* --handler-io=lines */
+	int		 clearenv;
+	char		*passenv[CMDLINE_MAX_ENV];	/* names */
+	size_t		 npassenv;
+	char		*setenv[CMDLINE_MAX_ENV];	/* NAME=VALUE */
+	size_t		 nsetenv;
 	int		 proxy_accept;	/* PROXY_V1, _V2, _ANY; 0: off */
 	struct cidr proxy_from[CMDLINE_MAX_PROXY_FROM];
 	size_t		 nproxy_from;

@@ -60,7 +60,8 @@ static void	daemon_program_error(const struct config *, const char *, ...)
 static enum log_dest	daemon_inetd_log_dest(void);
 static int	daemon_log_level(const struct config *);
 static void	daemon_conn_opts(const struct config *, struct conn_opts *);
-static void	daemon_exec_opts(const struct config *, struct exec_opts *);
+static void	daemon_exec_opts(const struct config *, struct exec_opts *,
+		    struct exec_env *);
 static void	daemon_proxy_opts(const struct config *, struct proxy_opts *);
 static int	daemon_stop_budget(const struct config *);
 
@@ -120,6 +121,7 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	struct loop_opts	 lo;
 	struct session_opts	 so;
 	struct exec_opts	 eo;
+	struct exec_env		 ee;
 	struct admit_opts	 ao;
 	struct report		 rep;
 
@@ -129,7 +131,7 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	lo.rules = &cf->rules;
 	lo.wait_mask = *wait_mask;
 	daemon_conn_opts(cf, &so.conn);
-	daemon_exec_opts(cf, &eo);
+	daemon_exec_opts(cf, &eo, &ee);
 	so.exec = cf->program != NULL ? &eo : NULL;
 	lo.listeners = ls;
 	lo.nlisteners = n;
@@ -322,6 +324,7 @@ daemon_inetd(struct config *cf)
 	struct session_opts	 so;
 	struct priv_user	 pu;
 	struct exec_opts	 eo;
+	struct exec_env		 ee;
 	enum log_dest		 dest;
 	sigset_t		 mask;
 	socklen_t		 typelen = sizeof(int);
@@ -360,7 +363,7 @@ daemon_inetd(struct config *cf)
 	    util_set_nonblock(STDOUT_FILENO, UTIL_KEEP_FLAGS) == -1)
 		fatal("fcntl");
 	daemon_conn_opts(cf, &so.conn);
-	daemon_exec_opts(cf, &eo);
+	daemon_exec_opts(cf, &eo, &ee);
 	/* Never the client connection as the program's stderr. */
 	eo.log_stderr = dest == LOG_TO_SYSLOG;
 	so.exec = cf->program != NULL ? &eo : NULL;
@@ -470,8 +473,10 @@ daemon_conn_opts(const struct config *cf, struct conn_opts *o)
 	o->stop_ms = daemon_stop_budget(cf);
 }
 
+/* ee: where the environment's options go; it must outlive o. */
 static void
-daemon_exec_opts(const struct config *cf, struct exec_opts *o)
+daemon_exec_opts(const struct config *cf, struct exec_opts *o,
+    struct exec_env *ee)
 {
 	memset(o, 0, sizeof(*o));
 	o->path = cf->program_path;
@@ -480,6 +485,16 @@ daemon_exec_opts(const struct config *cf, struct exec_opts *o)
 	o->timeout = cf->handler_timeout;
 	o->stop_ms = daemon_stop_budget(cf);
 	o->stop = &sig_got_term;
+	o->per_connection = cf->per_connection;
+	o->io = cf->handler_lines ? EXEC_IO_LINES : EXEC_IO_FRAMES;
+	o->grace = cf->grace;
+	memset(ee, 0, sizeof(*ee));
+	ee->clear = cf->clearenv;
+	ee->pass = cf->passenv;
+	ee->npass = cf->npassenv;
+	ee->set = cf->setenv;
+	ee->nset = cf->nsetenv;
+	o->env = ee;
 }
 
 static void

@@ -16,9 +16,6 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include <errno.h>
 #include <poll.h>
@@ -110,7 +107,7 @@ exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
 	h->errlog.prog = opts->argv[0];
 	h->conn = conn;
 	if ((h->chld = sig_chld_pipe()) == -1 ||
-	    (h->envp = exec_environ(vars, h->seq_var)) == NULL) {
+	    (h->envp = exec_environ(opts->env, vars, h->seq_var)) == NULL) {
 		free(h);
 		return NULL;
 	}
@@ -120,13 +117,7 @@ exec_handler_new(const struct exec_opts *opts, int conn, char *const *vars,
 		errno = e;
 		return NULL;
 	}
-#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
-	/*
-	 * Orphans of the programs' descendants become ours, not init's:
-	 * ours to kill and reap, even those that left the group.
-	 */
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
-#endif
+	exec_subreaper();
 	if (exec_sweep_path(h->kids, sizeof(h->kids)) == -1)
 		h->kids[0] = '\0';
 	return h;

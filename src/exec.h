@@ -14,6 +14,14 @@
 #include "conn.h"
 #include "tally.h"
 
+struct exec_env;
+
+/* How a program per connection takes requests and gives replies. */
+enum exec_io {
+	EXEC_IO_FRAMES,		/* sock64 frames both ways */
+	EXEC_IO_LINES		/* a line each way, newline removed */
+};
+
 struct exec_opts {
 	const char			*path;		/* from exec_resolve */
 	char *const			*argv;		/* argv[0] as given */
@@ -24,6 +32,11 @@ struct exec_opts {
 	const volatile sig_atomic_t	*stop;
 	/* Read the program's stderr and log it (else it inherits fd 2). */
 	int				 log_stderr;
+	const struct exec_env		*env;		/* NULL: ours */
+	/* One run for the whole connection (perconn.c), not per request. */
+	int				 per_connection;
+	enum exec_io			 io;
+	int				 grace;		/* s: to exit */
 };
 
 struct exec_handler;
@@ -36,6 +49,7 @@ int	exec_handler_serve(void *, const struct conn_request *,
 	    struct conn_reply *);
 
 /* execsweep.c: what runs leave behind. */
+void	exec_subreaper(void);
 int	exec_sweep_path(char *, size_t);
 void	exec_sweep(const char *, const char *, pid_t);
 

@@ -24,7 +24,8 @@
 extern char	**environ;
 
 static int	exec_check(const char *);
-static int	exec_env_has(char *const *, const char *);
+static int	exec_env_kept(const struct exec_env *, const char *);
+static int	exec_env_has(char *const *, size_t, const char *);
 static int	exec_env_peer_name(const char *);
 
 /*
@@ -120,31 +121,64 @@ exec_cloexec_fds(void)
 }
 
 /*
- * The programs' environment: ours without the names in vars, then vars,
- * then seq (SOCK64_REQUEST, rewritten for each request).
+ * The programs' environment: ours (with env->clear, only PATH and the
+ * names of env->pass) without the names in vars, then env->set, then
+ * vars, then seq (SOCK64_REQUEST, rewritten for each request; NULL:
+ * none).  A later entry wins over an earlier one of the same name, so
+ * vars (the connection's own) cannot be overridden.
  */
 char **
-exec_environ(char *const *vars, char *seq)
+exec_environ(const struct exec_env *env, char *const *vars, char *seq)
 {
 	char	**envp;
-	size_t	 n, nvars, i, k = 0;
+	size_t	 n, nvars, nset, i, k = 0;
 
 	for (n = 0; environ[n] != NULL; n++)
 		continue;
 	for (nvars = 0; vars != NULL && vars[nvars] != NULL; nvars++)
 		continue;
-	if ((envp = calloc(n + nvars + 2, sizeof(*envp))) == NULL)
+	nset = env != NULL ? env->nset : 0;
+	if ((envp = calloc(n + nset + nvars + 2, sizeof(*envp))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (!exec_env_has(vars, environ[i]) &&
+		if (exec_env_kept(env, environ[i]) &&
+		    !exec_env_has(vars, nvars, environ[i]) &&
+		    !(env != NULL && exec_env_has(env->set, env->nset,
+		    environ[i])) &&
 		    !(nvars > 0 && exec_env_peer_name(environ[i])) &&
 		    strncmp(environ[i], "SOCK64_REQUEST=", 15) != 0)
 			envp[k++] = environ[i];
+	for (i = 0; i < nset; i++)
+		if (!exec_env_has(vars, nvars, env->set[i]) &&
+		    !exec_env_has(env->set + i + 1, nset - i - 1, env->set[i]))
+			envp[k++] = env->set[i];
 	for (i = 0; i < nvars; i++)
 		envp[k++] = vars[i];
-	envp[k++] = seq;
+	if (seq != NULL)
+		envp[k++] = seq;
 	envp[k] = NULL;
 	return envp;
+}
+
+/*
+ * Whether an entry of our environment goes to the programs: all do,
+ * unless --clearenv, and then only PATH and those --passenv names.
+ */
+static int
+exec_env_kept(const struct exec_env *env, const char *entry)
+{
+	size_t	 i, len;
+
+	if (env == NULL || !env->clear)
+		return 1;
+	if (strncmp(entry, "PATH=", 5) == 0)
+		return 1;
+	len = strcspn(entry, "=");
+	for (i = 0; i < env->npass; i++)
+		if (strlen(env->pass[i]) == len &&
+		    strncmp(env->pass[i], entry, len) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -166,14 +200,14 @@ exec_env_peer_name(const char *entry)
 	return 0;
 }
 
-/* Whether vars sets the variable that the entry "NAME=value" names. */
+/* Whether vars[0..n) sets the variable that the entry "NAME=value" names. */
 static int
-exec_env_has(char *const *vars, const char *entry)
+exec_env_has(char *const *vars, size_t n, const char *entry)
 {
-	size_t	 len = strcspn(entry, "=");
+	size_t	 len = strcspn(entry, "="), i;
 
-	for (; vars != NULL && *vars != NULL; vars++)
-		if (strncmp(*vars, entry, len) == 0 && (*vars)[len] == '=')
+	for (i = 0; i < n; i++)
+		if (strncmp(vars[i], entry, len) == 0 && vars[i][len] == '=')
 			return 1;
 	return 0;
 }

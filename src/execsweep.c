@@ -18,6 +18,9 @@
 
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,19 @@
 static int	exec_sweep_list(const char *);
 static int	exec_children(const char *, pid_t *, int);
 static int	exec_kill_batch(pid_t *, int);
+
+/*
+ * Orphans of the programs' descendants become ours, not init's: ours to
+ * kill and reap, even those that left the group.  Where the system has
+ * no such thing, killing the program's group is what is left.
+ */
+void
+exec_subreaper(void)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+#endif
+}
 
 /*
  * Where /proc lists the calling process's children (a single-threaded

@@ -12,6 +12,7 @@ static void	help_usage(void);
 static void	help_options(const char *);
 static void	help_admission(void);
 static void	help_peers(void);
+static void	help_program(void);
 static void	help_notes(void);
 
 /*
@@ -25,6 +26,7 @@ help_print(const char *default_listen)
 	help_options(default_listen);
 	help_admission();
 	help_peers();
+	help_program();
 	help_notes();
 }
 
@@ -36,6 +38,8 @@ help_usage(void)
 "               [-u user] [--max-per-source n] [--idle-timeout sec]\n"
 "               [--frame-timeout sec] [--write-timeout sec] [--grace sec]\n"
 "               [--max-reply size] [--handler-timeout sec]\n"
+"               [--per-connection] [--handler-io frames|lines]\n"
+"               [--clearenv] [--passenv name]... [--setenv name=value]...\n"
 "               [--allow cidr]... [--deny cidr]... [--rules file]\n"
 "               [--max-rate n[/sec]] [--max-rate-per-source n[/sec]]\n"
 "               [--source-prefix v4[,v6]] [--metrics-file path]\n"
@@ -147,6 +151,28 @@ help_peers(void)
 "      --socket-mode=MODE    the mode of the socket files of unix: listeners,\n"
 "                            in octal like chmod's, 0000-0777 (default: 0777\n"
 "                            less the umask); needs a unix: --listen\n",
+	    stdout);
+}
+
+/* The options of -- PROGRAM. */
+static void
+help_program(void)
+{
+	fputs(
+"      --per-connection      -- PROGRAM: run PROGRAM once per connection,\n"
+"                            from its first request to its end; requests go\n"
+"                            to its stdin, replies come from its stdout, in\n"
+"                            order, one each (default: a run per request)\n"
+"      --handler-io=ENC      --per-connection: frames (sock64 frames both\n"
+"                            ways, binary-safe) or lines (the payload and a\n"
+"                            newline in, the next line out; a request with a\n"
+"                            newline is refused) (default frames)\n"
+"      --setenv=NAME=VALUE   -- PROGRAM: set NAME in its environment\n"
+"                            (repeatable)\n"
+"      --clearenv            -- PROGRAM: start its environment empty but for\n"
+"                            PATH, the connection's variables, --passenv and\n"
+"                            --setenv\n"
+"      --passenv=NAME        --clearenv: keep NAME of ours (repeatable)\n",
 	    stdout);
 }
 

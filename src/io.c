@@ -114,6 +114,16 @@ io_stop_pipe(void)
 }
 
 /*
+ * The stop pipe's read end, for a caller's own poll(2): readable once
+ * input must stop.  -1 when there is none.
+ */
+int
+io_stop_fd_get(void)
+{
+	return io_stop_fd;
+}
+
+/*
  * Waits until fd is ready for events or the deadline (0: none) passes.
  * A wait for input also ends, with ECANCELED, when input must stop.
  */

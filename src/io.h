@@ -19,5 +19,6 @@ int	io_wait(int, short, int64_t);
 void	io_linger(int, int, int, size_t);
 void	io_finish(int, int, int64_t);
 int	io_stop_pipe(void);
+int	io_stop_fd_get(void);
 
 #endif /* SOCK64_IO_H */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
+#include "perconn.h"
 #include "proxyio.h"
 #include "session.h"
 #include "srclimit.h"
@@ -241,8 +242,8 @@ session_inetd_proxy(const struct session_opts *so,
 
 /*
  * One connection, with the echo handler or, given eo, a program run per
- * request; sockfd (which may not be a socket) tells the program who the
- * peer is.
+ * request or one for the whole connection; sockfd (which may not be a
+ * socket) tells the program who the peer is.
  */
 static enum conn_result
 session_run(int rfd, int wfd, int sockfd, const struct conn_opts *co,
@@ -265,6 +266,8 @@ session_run(int rfd, int wfd, int sockfd, const struct conn_opts *co,
 			o.tally->end = TALLY_ERROR;
 		return CONN_FAILED;
 	}
+	if (eo->per_connection)
+		return perconn_serve(rfd, wfd, &o, eo, pe.vars);
 	if ((eh = exec_handler_new(eo, wfd, pe.vars, o.peer)) == NULL) {
 		log_warn("%s: exec handler", o.peer);
 		if (o.tally != NULL)

@@ -119,3 +119,13 @@ s.sock"
 	assert_output "0660
 0666"
 }
+
+@test "sock64d --handler-io offers its two encodings, --passenv variable names" {
+	run -0 complete "sock64d --per-connection --handler-io "
+	assert_output "frames
+lines"
+	run -0 complete "sock64d --handler-io=l"
+	assert_output "lines"
+	SOCK64_COMPLETION_PROBE=1 run -0 complete "sock64d --passenv SOCK64_COMPLETION_P"
+	assert_output "SOCK64_COMPLETION_PROBE"
+}

@@ -199,3 +199,24 @@ need() {
 	# The exporter read the file without an error.
 	assert_line 'node_textfile_scrape_error 0'
 }
+
+@test "a program per connection has its summary too: requests, bytes, how it failed" {
+	daemon_start --per-connection --handler-io lines -- \
+	    sh -c 'while read -r q; do printf "%s!\n" "$q"; done'
+	run -0 client -t 10 one two three
+	assert_output "one!
+two!
+three!"
+	wait_until 10 grep -q 'end=eof' "$DAEMON_LOG"
+	run -0 grep -E ' requests=3 bytes_in=203 bytes_out=206 end=eof$' "$DAEMON_LOG"
+	daemon_stop
+	daemon_start --per-connection --handler-io lines -- sh -c 'read -r q; exit 3'
+	run -1 --separate-stderr client -t 10 doomed
+	wait_until 10 grep -q 'end=handler-failed' "$DAEMON_LOG"
+	run -0 grep -E ' requests=0 .* end=handler-failed handler_failure=exit$' "$DAEMON_LOG"
+	daemon_stop
+	daemon_start --per-connection -- printf 'not a frame header at all, no; not at all, really, not at all!'
+	run -1 --separate-stderr client -t 10 doomed
+	wait_until 10 grep -q 'end=handler-failed' "$DAEMON_LOG"
+	run -0 grep -E ' end=handler-failed handler_failure=other$' "$DAEMON_LOG"
+}
