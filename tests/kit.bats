@@ -204,6 +204,14 @@ assert_kv() {
 	assert_equal "$(grep -c '^ok ' <<<"$output")" 3
 }
 
+@test "the README shows contrib/greet.bats as it is" {
+	local readme block
+	readme=$(<"$BATS_TEST_DIRNAME/../README.md")
+	block=$(sed 's/^./    &/' "$BATS_TEST_DIRNAME/../contrib/greet.bats")
+	[[ $readme == *"$block"* ]] ||
+	    fail "README.md does not show contrib/greet.bats, indented by 4"
+}
+
 # Failing cases, each in a bats of its own.
 
 @test "assert_sock64_reply shows the request, the expected and the actual reply" {
