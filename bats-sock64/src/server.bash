@@ -143,7 +143,7 @@ sock64_stop() {
 	SOCK64D_PID=
 	((status == 0)) || problems+=("exited with $(_sock64_status_words "$status") on SIGTERM")
 	[ -z "${zombies:-}" ] ||
-	    problems+=("left zombie children: $(echo $zombies)")
+	    problems+=("left zombie children: ${zombies//$'\n'/ }")
 	for c in $children; do
 		! _sock64_alive "$c" || problems+=("child $c outlived it")
 	done
