@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Runs a command as a child subreaper (Linux prctl): processes it leaves
 behind are adopted by us instead of PID 1, which may not reap them.
-Once the command exits, kills and reaps those still running, and says on stderr how
-many there were ("leftover processes: N") and which ("leftover: PID
-COMMAND").  Exits with the command's
+Once the command exits, kills and reaps those still running, and says
+on stderr how many there were ("leftover processes: N") and which
+("leftover: PID COMMAND").  Exits with the command's
 status.
 """
 import ctypes

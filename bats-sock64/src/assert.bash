@@ -35,8 +35,8 @@ assert_sock64_reply() {
 	status=${out##*/}
 	out=${out%/*}
 	if ((status != 0)); then
-		_sock64_fail "sock64d sent no reply" request "$1" client "$out" \
-		    log "$(_sock64_log_or_none)"
+		_sock64_fail "sock64d sent no reply" request "$1" \
+		    client "$out" log "$(_sock64_log_or_none)"
 		return
 	fi
 	case $mode in
@@ -112,8 +112,8 @@ assert_sock64_log() {
 	_sock64_log_args assert_sock64_log mode "$@" || return
 	[ "$mode" = regexp ] || shift
 	timeout=${SOCK64_TIMEOUT:-10}
-	sock64_wait_until "$timeout" _sock64_log_match "$mode" "$1" >/dev/null &&
-	    return 0
+	sock64_wait_until "$timeout" _sock64_log_match "$mode" "$1" \
+	    >/dev/null && return 0
 	_sock64_fail "no line of the sock64d log matches" \
 	    "$mode" "$1" waited "$timeout s" log "$(_sock64_log_or_none)"
 }

@@ -113,6 +113,8 @@ _sock64_raw_unix() {
 	python3 -c '
 import socket, sys, time
 path, close, timeout = sys.argv[1], sys.argv[2] == "1", float(sys.argv[3])
+late = "sock64_send_raw: the server did not read the bytes within %s s"
+open_ = "sock64_send_raw: the connection was still open after %s s"
 data = sys.stdin.buffer.read()
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 try:
@@ -124,7 +126,7 @@ end = time.monotonic() + timeout
 try:
     s.sendall(data)
 except socket.timeout:
-    sys.exit("sock64_send_raw: the server did not read the bytes within %s s" % sys.argv[3])
+    sys.exit(late % sys.argv[3])
 except OSError:
     pass
 if close:
@@ -133,7 +135,7 @@ out = sys.stdout.buffer
 while True:
     left = end - time.monotonic()
     if left <= 0:
-        sys.exit("sock64_send_raw: the connection was still open after %s s" % sys.argv[3])
+        sys.exit(open_ % sys.argv[3])
     s.settimeout(left)
     try:
         chunk = s.recv(65536)

@@ -10,7 +10,7 @@
 # client's --connect takes it), SOCK64D_ADDRS (all, one per line),
 # SOCK64D_PORT (the first TCP port) and SOCK64D_PORTS (what -1 printed).
 sock64_start() {
-	local dir bin fifo fd line rc status=0 end us left timeout k
+	local dir bin fifo fd line rc status=0 end us left timeout k host
 	local -a ports=() addrs=() listens=()
 	dir=$(_sock64_tmpdir) || return
 	timeout=${SOCK64_START_TIMEOUT:-10}
@@ -80,7 +80,8 @@ sock64_start() {
 		if [[ $line == unix:* ]]; then
 			addrs+=("$line")
 		else
-			addrs+=("$(_sock64_connect_host "${listens[k]:-}"):$line")
+			host=$(_sock64_connect_host "${listens[k]:-}")
+			addrs+=("$host:$line")
 			[ -n "$SOCK64D_PORT" ] || SOCK64D_PORT=$line
 		fi
 	done
@@ -141,7 +142,8 @@ sock64_stop() {
 	fi
 	wait "$pid" || status=$?
 	SOCK64D_PID=
-	((status == 0)) || problems+=("exited with $(_sock64_status_words "$status") on SIGTERM")
+	((status == 0)) ||
+	    problems+=("exited with $(_sock64_status_words "$status") on SIGTERM")
 	[ -z "${zombies:-}" ] ||
 	    problems+=("left zombie children: ${zombies//$'\n'/ }")
 	for c in $children; do
@@ -206,7 +208,8 @@ _sock64_listens() {
 			printf '%s\n' "${1#--listen=}"
 		elif [ "$1" = --listen ] || [[ $1 =~ $re ]]; then
 			# -l ADDR, -lADDR, -vl ADDR, --listen ADDR
-			if [ -n "${BASH_REMATCH[1]:-}" ] && [ "$1" != --listen ]; then
+			if [ "$1" != --listen ] &&
+			    [ -n "${BASH_REMATCH[1]:-}" ]; then
 				printf '%s\n' "${BASH_REMATCH[1]}"
 			elif (($# > 1)); then
 				printf '%s\n' "$2"
