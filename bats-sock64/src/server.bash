@@ -143,7 +143,7 @@ sock64_stop() {
 	wait "$pid" || status=$?
 	SOCK64D_PID=
 	((status == 0)) ||
-	    problems+=("exited with $(_sock64_status_words "$status") on SIGTERM")
+	    problems+=("$(_sock64_status_words "$status") after SIGTERM")
 	[ -z "${zombies:-}" ] ||
 	    problems+=("left zombie children: ${zombies//$'\n'/ }")
 	for c in $children; do
