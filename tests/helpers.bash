@@ -6,6 +6,10 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+# The test kit of this tree, bats-sock64(7): starting and stopping the
+# daemon, waits, frames.  What follows is only what this project's own
+# suites need besides.
+load "$BATS_TEST_DIRNAME/../bats-sock64/load"
 
 export LC_ALL=C
 : "${SOCK64D:?SOCK64D must name the sock64d binary (make check sets it)}"
@@ -15,37 +19,16 @@ export LC_ALL=C
 # No test may hang the suite.
 export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
 
-# daemon_start_with ARGS...: starts sock64d -1 ARGS in the background,
-# waits (at most 5 s) for every port line, and exports DAEMON_PID,
-# DAEMON_PORT (the first port) and DAEMON_PORTS (all, one per line).
+# daemon_start_with ARGS...: sock64_start ARGS (the kit's, which adds
+# -1 and waits for every port line); exports DAEMON_PID, DAEMON_PORT
+# (the first line -1 printed), DAEMON_PORTS (all of them) and
+# DAEMON_LOG, the names the suites use.
 daemon_start_with() {
-	local portfile="$BATS_TEST_TMPDIR/ports" end
-	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
-	: >"$portfile"
-	"$SOCK64D" -1 "$@" >"$portfile" 2>"$DAEMON_LOG" 3>&- &
-	DAEMON_PID=$!
-	end=$(($(now_us) + 5000000))
-	# -1 closes stdout after the last port: wait for that, not for a line.
-	while (($(now_us) < end)); do
-		if ! daemon_alive; then
-			wait "$DAEMON_PID" || true
-			DAEMON_PID=
-			echo "sock64d did not start; its log:" >&2
-			cat "$DAEMON_LOG" >&2
-			return 1
-		fi
-		if [ -s "$portfile" ] && ! daemon_stdout_is_portfile; then
-			break
-		fi
-		sleep 0.01
-	done
-	DAEMON_PORTS=$(cat "$portfile")
-	DAEMON_PORT=$(head -n 1 "$portfile")
-	if [ -z "$DAEMON_PORT" ]; then
-		echo "sock64d printed no port within 5 s; its log:" >&2
-		cat "$DAEMON_LOG" >&2
-		return 1
-	fi
+	sock64_start "$@" || return
+	DAEMON_PID=$SOCK64D_PID
+	DAEMON_PORTS=$SOCK64D_PORTS
+	DAEMON_PORT=${SOCK64D_PORTS%%$'\n'*}
+	DAEMON_LOG=$SOCK64D_LOG
 	export DAEMON_PID DAEMON_PORT DAEMON_PORTS DAEMON_LOG
 }
 
@@ -54,24 +37,15 @@ daemon_start() {
 	daemon_start_with -l 127.0.0.1:0 "$@"
 }
 
-# True while the daemon's stdout still points at the port file.
-daemon_stdout_is_portfile() {
-	[ "$(readlink "/proc/$DAEMON_PID/fd/1" 2>/dev/null)" = \
-	    "$BATS_TEST_TMPDIR/ports" ]
-}
-
 # True while the daemon runs (a zombie does not count).
 daemon_alive() {
-	local state
-	state=$(proc_state "$DAEMON_PID") || return 1
-	[ "$state" != Z ]
+	_sock64_alive "$DAEMON_PID"
 }
 
 # proc_state PID: the one-letter state of a process (R, S, Z, ...).
 proc_state() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
+	stat=$(_sock64_stat "$1") || return 1
 	echo "${stat%% *}"
 }
 
@@ -99,52 +73,32 @@ daemon_stays_idle() {
 
 # daemon_children: the pids of the daemon's children, one per line.
 daemon_children() {
-	local f
-	for f in /proc/"$DAEMON_PID"/task/*/children; do
-		cat "$f" 2>/dev/null
-	done | tr ' ' '\n' | sed '/^$/d'
+	sock64_children "$DAEMON_PID"
 }
 
 # daemon_zombies: how many of the daemon's children are zombies.
 daemon_zombies() {
-	local pid n=0
-	for pid in $(daemon_children); do
-		[ "$(proc_state "$pid")" = Z ] && n=$((n + 1))
-	done
-	echo "$n"
+	_sock64_zombies "$DAEMON_PID" | wc -l
 }
 
 # now_us: the wall clock in microseconds (bash's $EPOCHREALTIME).
 now_us() {
-	local t=$EPOCHREALTIME
-	echo "${t/[.,]/}"
+	_sock64_now_us
 }
 
-# wait_until SECONDS COMMAND...: polls COMMAND every 10 ms until it
-# succeeds; fails once SECONDS (a whole or decimal number) of real time
-# have passed, however busy the machine is.  COMMAND is always tried
-# once more at the deadline.
+# wait_until SECONDS COMMAND...: the kit's sock64_wait_until: polls
+# COMMAND every 10 ms until it succeeds, for at most SECONDS of real time.
 wait_until() {
-	local end
-	end=$(($(now_us) + $(seconds_to_us "$1")))
-	shift
-	while (($(now_us) < end)); do
-		"$@" && return 0
-		sleep 0.01
-	done
-	"$@"
+	sock64_wait_until "$@"
 }
 
 # seconds_to_us SECONDS: "5" or "0.5" as a count of microseconds.
 seconds_to_us() {
-	local whole=${1%%.*} frac=
-	[[ $1 == *.* ]] && frac=${1#*.}
-	frac=${frac}000000
-	echo $((10#${whole:-0} * 1000000 + 10#${frac:0:6}))
+	_sock64_us "$1"
 }
 
 no_zombies() {
-	[ "$(daemon_zombies)" -eq 0 ]
+	_sock64_no_zombies "$DAEMON_PID"
 }
 
 # daemon_fds: how many descriptors the daemon has open.
@@ -152,47 +106,22 @@ daemon_fds() {
 	ls "/proc/$DAEMON_PID/fd" | wc -l
 }
 
-# daemon_stop: SIGTERM by pid, wait, and insist on a clean exit.  Fails
-# the test if the daemon had died on its own, left zombie children, or
-# did not exit 0 within 10 s.
+# daemon_stop: the kit's sock64_stop (SIGTERM by pid, wait, and insist
+# on a clean exit: no earlier death, no zombie child, status 0), for
+# the daemon in DAEMON_PID, which a suite may have started on its own.
+# A sanitizer build reports into the log; a report is a failure too.
 daemon_stop() {
-	local status=0
+	local rc=0
 	[ -n "${DAEMON_PID:-}" ] || return 0
-	if ! daemon_alive; then
-		wait "$DAEMON_PID" || status=$?
-		DAEMON_PID=
-		echo "sock64d died unexpectedly (status $status); its log:" >&2
-		cat "$DAEMON_LOG" >&2
-		return 1
-	fi
-	if ! wait_until 2 no_zombies; then
-		echo "sock64d left zombie children:" >&2
-		daemon_children >&2
-	fi
-	local zombies
-	zombies=$(daemon_zombies)
-	# A sanitizer build reports into the log; a report is a failure.
+	SOCK64D_PID=$DAEMON_PID SOCK64D_LOG=$DAEMON_LOG
+	sock64_stop || rc=1
+	DAEMON_PID=
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$DAEMON_LOG"; then
 		echo "sanitizer report in the daemon's log:" >&2
 		cat "$DAEMON_LOG" >&2
-		zombies=sanitizer
+		rc=1
 	fi
-	kill -TERM "$DAEMON_PID"
-	if ! wait_until 10 eval '! daemon_alive'; then
-		kill -KILL "$DAEMON_PID"
-		wait "$DAEMON_PID" || true
-		DAEMON_PID=
-		echo "sock64d ignored SIGTERM for 10 s" >&2
-		return 1
-	fi
-	wait "$DAEMON_PID" || status=$?
-	DAEMON_PID=
-	if [ "$status" -ne 0 ]; then
-		echo "sock64d exited with status $status on SIGTERM; its log:" >&2
-		cat "$DAEMON_LOG" >&2
-		return 1
-	fi
-	[ "$zombies" = 0 ]
+	return "$rc"
 }
 
 # client ARGS...: the built client, pointed at the daemon.
@@ -205,14 +134,13 @@ raw() {
 	"$PYTHON3" "$BATS_TEST_DIRNAME/rawclient.py" --port "$DAEMON_PORT" "$@"
 }
 
-# frame PAYLOAD: a request frame as the protocol's senders write it.
+# frame PAYLOAD, header STRING: the kit's sock64_frame, sock64_header.
 frame() {
-	printf '%-64s%s' "${#1}" "$1"
+	sock64_frame "$@"
 }
 
-# header STRING: exactly 64 header bytes, STRING then space padding.
 header() {
-	printf '%-64s' "$1"
+	sock64_header "$@"
 }
 
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago, for

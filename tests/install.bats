@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # make install: what it puts where (programs, manual pages, completion,
-# units), and the systemd units checked by systemd-analyze (verify, and
+# units, the bats-sock64 kit), a test file run with the installed kit
+# alone, and the systemd units checked by systemd-analyze (verify, and
 # the security exposure score).
 
 bats_require_minimum_version 1.5.0
@@ -59,8 +60,17 @@ analyze() {
 	expected="$SBINDIR/sock64d
 $BINDIR/sock64
 $MANDIR/man1/sock64.1
+$MANDIR/man7/bats-sock64.7
 $MANDIR/man7/sock64.7
 $MANDIR/man8/sock64d.8"
+	if [ -n "${BATSLIBDIR:-}" ]; then
+		expected+="
+$BATSLIBDIR/bats-sock64/load.bash
+$BATSLIBDIR/bats-sock64/src/assert.bash
+$BATSLIBDIR/bats-sock64/src/client.bash
+$BATSLIBDIR/bats-sock64/src/server.bash
+$BATSLIBDIR/bats-sock64/src/util.bash"
+	fi
 	if [ -n "${BASHCOMPLETIONDIR:-}" ]; then
 		expected+="
 $BASHCOMPLETIONDIR/sock64
@@ -78,6 +88,19 @@ $SYSTEMDSYSTEMUNITDIR/sock64d@.service"
 	assert_output "$(printf '%s\n' "$expected" | sed 's|//*|/|g' | sort)"
 	[ -x "$DEST$SBINDIR/sock64d" ]
 	[ -x "$DEST$BINDIR/sock64" ]
+}
+
+@test "contrib/greet.bats passes with the installed kit and programs alone" {
+	[ -n "${BATSLIBDIR:-}" ] || skip "configured --with-bats-libdir=no"
+	# Neither the built programs nor the tree's kit: only PATH and
+	# BATS_LIB_PATH lead to the installed copies (and to bats-support).
+	run env -u SOCK64D -u SOCK64 -u BATS_TEST_TIMEOUT \
+	    PATH="$DEST$SBINDIR:$DEST$BINDIR:$PATH" \
+	    BATS_LIB_PATH="$DEST$BATSLIBDIR:${BATS_LIB_PATH:-/usr/lib/bats}" \
+	    "${BATS:-bats}" --tap "$TOP_SRCDIR/contrib/greet.bats"
+	assert_success
+	assert_line "1..3"
+	assert_equal "$(grep -c '^ok ' <<<"$output")" 3
 }
 
 @test "the installed services run the installed sock64d" {

@@ -98,8 +98,8 @@ PY
 	have_ipv6 || skip "this machine has no IPv6 loopback (::1)"
 	daemon_start_with -v --max-per-source 1 -l 127.0.0.1:0 -l :0
 	local v4 dual
-	v4=$(sed -n 1p "$BATS_TEST_TMPDIR/ports")
-	dual=$(sed -n 2p "$BATS_TEST_TMPDIR/ports")
+	v4=$(sed -n 1p <<<"$DAEMON_PORTS")
+	dual=$(sed -n 2p <<<"$DAEMON_PORTS")
 	hold_client "$v4"
 	wait_until 5 connected_children 1
 	# 127.0.0.1 reaches the dual-stack socket as ::ffff:127.0.0.1.

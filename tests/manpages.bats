@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# The manual pages: each renders without a single warning, and the
-# option lists of sock64d(8) and sock64(1) match --help both ways.
+# The manual pages: each renders without a single warning, the option
+# lists of sock64d(8) and sock64(1) match --help both ways, and
+# bats-sock64(7) lists the functions of the kit.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -12,7 +13,7 @@ setup_file() {
 
 pages() {
 	echo "$MAN_BUILDDIR/sock64d.8" "$MAN_BUILDDIR/sock64.1" \
-	    "$MAN_BUILDDIR/sock64.7"
+	    "$MAN_BUILDDIR/sock64.7" "$MAN_BUILDDIR/bats-sock64.7"
 }
 
 # help_options PROGRAM: "-X --name" (or "--name" alone), with "=" after
@@ -97,4 +98,23 @@ man_options() {
 		assert_output --partial "$var"
 		run -0 grep -E "^\.It Ev .*\<$var\>" "$MAN_BUILDDIR/sock64d.8"
 	done
+}
+
+# kit_functions: the public functions bats-sock64 defines, sorted.
+kit_functions() {
+	bash -c 'fail() { :; }; batslib_decorate() { :; }
+	    declare -F | LC_ALL=C sort >"$2"; source "$1" &&
+	    declare -F | LC_ALL=C sort | LC_ALL=C comm -13 "$2" -' sh \
+	    "$BATS_TEST_DIRNAME/../bats-sock64/load.bash" \
+	    "$BATS_TEST_TMPDIR/before" |
+	    awk '$3 !~ /^_/ { print $3 }' | LC_ALL=C sort
+}
+
+@test "bats-sock64(7) documents exactly the functions of the kit" {
+	run -0 kit_functions
+	local kit=$output
+	[ "$(wc -l <<<"$kit")" -ge 12 ]
+	run -0 sh -c 'sed -n "s/^\.It Ic \([a-z_0-9]*\).*/\1/p" "$1" |
+	    LC_ALL=C sort -u' sh "$MAN_BUILDDIR/bats-sock64.7"
+	assert_output "$kit"
 }

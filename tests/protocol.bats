@@ -15,16 +15,19 @@ teardown() {
 # expect_refused BYTES-FILE LOG-WORDS: the daemon answers nothing, closes
 # the connection on its own, and logs the reason with the peer address.
 expect_refused() {
-	run -0 raw --no-shutdown <"$1"
-	assert_output ""
-	wait_until 5 grep -q "$2" "$DAEMON_LOG"
-	run grep "127.0.0.1:[0-9]*: $2" "$DAEMON_LOG"
-	assert_success
+	assert_sock64_closed --raw <"$1"
+	assert_sock64_log "127\.0\.0\.1:[0-9]+: $(ere_quote "$2")"
+}
+
+# ere_quote TEXT: TEXT as an extended regular expression matching itself.
+ere_quote() {
+	sed 's/[][\.*^$()+?{}|]/\\&/g' <<<"$1"
 }
 
 @test "a request gets its own payload back" {
 	run -0 client "Hello Server!"
 	assert_output "Hello Server!"
+	assert_sock64_reply "Hello Server!" "Hello Server!"
 }
 
 @test "the Python client of sock64(7) prints b'Hello Server!'" {
@@ -179,19 +182,13 @@ exec(open('$FIXTURES/protocol_client.py').read())"
 }
 
 @test "end of input inside a header is a truncated frame" {
-	printf '13      ' >"$BATS_TEST_TMPDIR/req"
-	run -0 raw <"$BATS_TEST_TMPDIR/req"
-	assert_output ""
-	wait_until 5 grep -q "truncated frame" "$DAEMON_LOG"
-	run -0 grep "truncated frame (end of input after 8 of 64 header bytes)" "$DAEMON_LOG"
+	printf '13      ' | sock64_send_raw --close
+	assert_sock64_log -p "truncated frame (end of input after 8 of 64 header bytes)"
 }
 
 @test "end of input inside a payload is a truncated frame" {
-	{ header 13; printf 'Hello'; } >"$BATS_TEST_TMPDIR/req"
-	run -0 raw <"$BATS_TEST_TMPDIR/req"
-	assert_output ""
-	wait_until 5 grep -q "truncated frame" "$DAEMON_LOG"
-	run -0 grep "truncated frame (end of input after 5 of 13 payload bytes)" "$DAEMON_LOG"
+	{ sock64_header 13; printf 'Hello'; } | sock64_send_raw --close
+	assert_sock64_log -p "truncated frame (end of input after 5 of 13 payload bytes)"
 }
 
 @test "a client stuck mid-frame does not delay other clients" {

@@ -279,7 +279,8 @@ PY
 }
 
 @test "under systemd's journal the daemon's lines carry <N> priority prefixes" {
-	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
+	# The file the kit sends the daemon's stderr to (bats-sock64(7)).
+	DAEMON_LOG="$BATS_TEST_TMPDIR/sock64d.log"
 	: >"$DAEMON_LOG"
 	JOURNAL_STREAM=$(stat -c '%d:%i' "$DAEMON_LOG") daemon_start -v
 	run -0 client hi
