@@ -23,6 +23,8 @@
 
 #define CMDLINE_DEFAULT_LISTEN	"127.0.0.1:8000"
 #define CMDLINE_TIMEOUT_MAX	(7 * 24 * 3600)
+/* Spare children: see the man page, SPARE CHILDREN, for the choice. */
+#define CMDLINE_DEFAULT_SPARES	4
 
 /* The long options without a short one, sorted; above every char. */
 enum {
@@ -42,6 +44,7 @@ enum {
 	OPT_RULES,
 	OPT_SOCKET_MODE,
 	OPT_SOURCE_PREFIX,
+	OPT_SPARES,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -76,6 +79,7 @@ static const struct option cmdline_long_options[] = {
 	{ "rules",		required_argument,	NULL, OPT_RULES },
 	{ "socket-mode",	required_argument,	NULL,
 	    OPT_SOCKET_MODE },
+	{ "spares",		required_argument,	NULL, OPT_SPARES },
 	{ "source-prefix",	required_argument,	NULL,
 	    OPT_SOURCE_PREFIX },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -141,6 +145,7 @@ cmdline_defaults(struct config *cf)
 	memset(cf, 0, sizeof(*cf));
 	cf->backlog = 50;
 	cf->max_connections = 256;
+	cf->spares = CMDLINE_DEFAULT_SPARES;
 	cf->max_message = 1024 * 1024;
 	cf->idle_timeout = 300;
 	cf->frame_timeout = 30;
@@ -247,6 +252,10 @@ cmdline_long_option(struct config *cf, int ch, const char *arg)
 	case OPT_SOURCE_PREFIX:
 		cmdline_source_prefix(cf, arg);
 		break;
+	case OPT_SPARES:
+		cf->spares = (size_t)cmdline_count("spares", arg, 0, 1000);
+		cf->spares_given = 1;
+		break;
 	case OPT_WRITE_TIMEOUT:
 		cf->write_timeout = cmdline_seconds("write-timeout", arg);
 		break;
@@ -282,6 +291,8 @@ cmdline_check(struct config *cf)
 	    cf->max_rate > 0 || cf->max_rate_per_source > 0))
 		usage_error("--allow, --deny, --rules and the rates are for "
 		    "the accept loop, not --inetd");
+	if (cf->inetd && cf->spares_given)
+		usage_error("--spares is for the accept loop, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
 	cmdline_check_socket_mode(cf);
 	if (cf->nlisten == 0)
@@ -498,7 +509,8 @@ cmdline_help_usage(void)
 "               [--max-rate n[/sec]] [--max-rate-per-source n[/sec]]\n"
 "               [--source-prefix v4[,v6]]\n"
 "               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
-"               [--reuseport] [--socket-mode mode] [-- program [arg ...]]\n"
+"               [--reuseport] [--socket-mode mode] [--spares n]\n"
+"               [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
@@ -521,6 +533,8 @@ cmdline_help_options(void)
 "  -b, --backlog=N           listen(2) backlog (default 50)\n"
 "  -c, --max-connections=N   clients served at once; further clients wait\n"
 "                            in the backlog (default 256)\n"
+"      --spares=N            children forked ahead of demand, each to serve\n"
+"                            one client; they count towards -c (default %d)\n"
 "      --max-per-source=N    connections at once from one client address\n"
 "                            (IPv4-mapped IPv6 counts as IPv4); more are\n"
 "                            accepted, logged and closed (default 0: no limit)\n"
@@ -543,7 +557,9 @@ cmdline_help_options(void)
 "      --source-prefix=V4[,V6]\n"
 "                            the prefix lengths that make one source for\n"
 "                            --max-per-source and --max-rate-per-source\n"
-"                            (default 32,128: one address)\n"
+"                            (default 32,128: one address)\n",
+	    CMDLINE_DEFAULT_LISTEN, CMDLINE_DEFAULT_SPARES);
+	fputs(
 "  -m, --max-message=SIZE    largest request payload in bytes, with an\n"
 "                            optional k (KiB) or M (MiB) suffix (default 1M)\n"
 "      --idle-timeout=SEC    close a connection when no new frame starts\n"
@@ -574,7 +590,7 @@ cmdline_help_options(void)
 "  -q, --quiet               log warnings and errors only\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n",
-	    CMDLINE_DEFAULT_LISTEN);
+	    stdout);
 }
 
 /* The options for balancers and for the listeners' sockets. */

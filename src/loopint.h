@@ -1,6 +1,7 @@
 /*
- * sock64: the parent loop's own state, shared by its two files: loop.c
- * (waiting, accepting, forking, reaping) and loopstop.c (shutdown).
+ * sock64: the parent loop's own state, shared by its files: loop.c
+ * (waiting, accepting, forking, reaping), loopstop.c (shutdown) and
+ * spare.c (children forked ahead of demand).
  */
 #ifndef SOCK64_LOOPINT_H
 #define SOCK64_LOOPINT_H
@@ -14,6 +15,7 @@
 #include "admit.h"
 #include "children.h"
 #include "loop.h"
+#include "spare.h"
 #include "srclimit.h"
 
 /* A client accepted and not yet handed to a child. */
@@ -42,9 +44,13 @@ struct loop {
 	struct admit			 admit;		/* rules, rates */
 	struct srclimit			 srclimit;	/* --max-per-source */
 	unsigned long long		 capped;	/* times at -c */
+	struct spares			 spares;	/* --spares */
 };
 
 void	loop_reap(struct loop *);
+void	loop_child_drop(struct loop *);
+void	loop_child(const struct loop *, const struct accepted *, int)
+	    __attribute__((noreturn));
 void	loop_stop(struct loop *);
 void	loop_log_counts(const struct loop *);
 

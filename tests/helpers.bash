@@ -18,11 +18,16 @@ export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
 # daemon_start_with ARGS...: starts sock64d -1 ARGS in the background,
 # waits (at most 5 s) for every port line, and exports DAEMON_PID,
 # DAEMON_PORT (the first port) and DAEMON_PORTS (all, one per line).
+# With SOCK64D_SPARES set, --spares=$SOCK64D_SPARES comes before ARGS
+# (a test's own --spares wins), so that the suites run with spare
+# children and without.
 daemon_start_with() {
-	local portfile="$BATS_TEST_TMPDIR/ports" end
+	local portfile="$BATS_TEST_TMPDIR/ports" end spares=()
 	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
 	: >"$portfile"
-	"$SOCK64D" -1 "$@" >"$portfile" 2>"$DAEMON_LOG" 3>&- &
+	[ -n "${SOCK64D_SPARES:-}" ] && spares=("$(spares_option)")
+	"$SOCK64D" -1 ${spares[@]+"${spares[@]}"} "$@" >"$portfile" \
+	    2>"$DAEMON_LOG" 3>&- &
 	DAEMON_PID=$!
 	end=$(($(now_us) + 5000000))
 	# -1 closes stdout after the last port: wait for that, not for a line.
@@ -47,6 +52,14 @@ daemon_start_with() {
 		return 1
 	fi
 	export DAEMON_PID DAEMON_PORT DAEMON_PORTS DAEMON_LOG
+}
+
+# spares_option: --spares=$SOCK64D_SPARES when that is set, else
+# nothing; for tests that start sock64d -1 themselves.
+spares_option() {
+	if [ -n "${SOCK64D_SPARES:-}" ]; then
+		echo "--spares=$SOCK64D_SPARES"
+	fi
 }
 
 # daemon_start ARGS...: the usual case, one listener on 127.0.0.1:0.
@@ -97,18 +110,42 @@ daemon_stays_idle() {
 	    fail "the parent used $((after - before)) ticks in 2 s $1"
 }
 
-# daemon_children: the pids of the daemon's children, one per line.
-daemon_children() {
+# daemon_all_children: the pids of the daemon's children, one per line,
+# spares waiting for a client included.
+daemon_all_children() {
 	local f
 	for f in /proc/"$DAEMON_PID"/task/*/children; do
 		cat "$f" 2>/dev/null
 	done | tr ' ' '\n' | sed '/^$/d'
 }
 
+# is_spare PID: true for a spare child still waiting for its client
+# (its name says so until it has one).
+is_spare() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = sock64d-spare ]
+}
+
+# daemon_children: the pids of the daemon's children that serve (or
+# served) a client, one per line: not the spares waiting for one.
+daemon_children() {
+	local pid
+	for pid in $(daemon_all_children); do
+		is_spare "$pid" || echo "$pid"
+	done
+}
+
+# daemon_spares: the pids of the spares waiting for a client.
+daemon_spares() {
+	local pid
+	for pid in $(daemon_all_children); do
+		if is_spare "$pid"; then echo "$pid"; fi
+	done
+}
+
 # daemon_zombies: how many of the daemon's children are zombies.
 daemon_zombies() {
 	local pid n=0
-	for pid in $(daemon_children); do
+	for pid in $(daemon_all_children); do
 		[ "$(proc_state "$pid")" = Z ] && n=$((n + 1))
 	done
 	echo "$n"
@@ -147,9 +184,23 @@ no_zombies() {
 	[ "$(daemon_zombies)" -eq 0 ]
 }
 
-# daemon_fds: how many descriptors the daemon has open.
+# daemon_fds: how many descriptors the daemon has open, not counting
+# the one it holds per spare waiting for a client (their number varies
+# with -c and the load).  Read until two readings 50 ms apart agree, so
+# that a spare being forked is not counted half.
 daemon_fds() {
-	ls "/proc/$DAEMON_PID/fd" | wc -l
+	local n last= end
+	end=$(($(now_us) + 5000000))
+	while :; do
+		n=$(($(ls "/proc/$DAEMON_PID/fd" | wc -l) - \
+		    $(daemon_spares | wc -l)))
+		if [ "$n" = "$last" ] || (($(now_us) >= end)); then
+			echo "$n"
+			return
+		fi
+		last=$n
+		sleep 0.05
+	done
 }
 
 # daemon_stop: SIGTERM by pid, wait, and insist on a clean exit.  Fails
@@ -167,7 +218,7 @@ daemon_stop() {
 	fi
 	if ! wait_until 2 no_zombies; then
 		echo "sock64d left zombie children:" >&2
-		daemon_children >&2
+		daemon_all_children >&2
 	fi
 	local zombies
 	zombies=$(daemon_zombies)
@@ -263,7 +314,7 @@ release_held() {
 # within SECONDS, and none of its children may outlive it.
 daemon_stop_by() {
 	local children pid status=0
-	children=$(daemon_children)
+	children=$(daemon_all_children)
 	kill "-$1" "$DAEMON_PID"
 	if ! wait_until "$2" eval '! daemon_alive'; then
 		echo "sock64d still running $2 s after SIG$1" >&2
