@@ -46,7 +46,7 @@ static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
-static pid_t	loop_fork(struct loop *, const struct accepted *, int);
+static pid_t	loop_fork(struct loop *, const struct accepted *, const int [2]);
 static int	loop_room(const struct loop *);
 static void	loop_retry(struct loop *);
 
@@ -282,7 +282,7 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	if (a->later && srclimit_verdict_pipe(vp) == -1)
 		loop_pause(lp, "pipe", "", errno);
 	else if ((pid = spare_hand(lp, a, vp[0])) == -1)
-		pid = loop_fork(lp, a, vp[0]);
+		pid = loop_fork(lp, a, vp);
 	if (vp[0] != -1)
 		close(vp[0]);
 	if (pid == -1) {
@@ -307,13 +307,13 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 }
 
 /*
- * Forks a child for a (verdict: its verdict pipe's read end, or -1).
- * Returns its pid, or -1 with accepting paused: after a failed fork,
- * or when no spare took the client and the children are at -c (a spare
- * had died, and is yet to be reaped).
+ * Forks a child for a (vp: its verdict pipe, or -1s; the child keeps the
+ * read end).  Returns its pid, or -1 with accepting paused: after a
+ * failed fork, or when no spare took the client and the children are at
+ * -c (a spare had died, and is yet to be reaped).
  */
 static pid_t
-loop_fork(struct loop *lp, const struct accepted *a, int verdict)
+loop_fork(struct loop *lp, const struct accepted *a, const int vp[2])
 {
 	pid_t	 pid;
 
@@ -326,8 +326,10 @@ loop_fork(struct loop *lp, const struct accepted *a, int verdict)
 		return -1;
 	}
 	if (pid == 0) {
+		if (vp[1] != -1)
+			close(vp[1]);
 		loop_child_drop(lp);
-		loop_child(lp, a, verdict);
+		loop_child(lp, a, vp[0]);
 	}
 	return pid;
 }
