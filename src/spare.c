@@ -7,8 +7,9 @@
  * verdict pipe of a client whose source its child reports, down the
  * spare's socket pair (SCM_RIGHTS).  A spare serves that one client and
  * exits: none is ever reused, and it holds nothing of any client before
- * its own.  The replacement is forked after the hand-off, when the loop
- * comes round, off the client's path.  A spare counts towards -c.
+ * its own.  The replacement is forked after the hand-off, once the
+ * spare has had a moment to run, off the client's path.  A spare counts
+ * towards -c.
  *
  * A spare's socket pair has one end in the parent only (every other
  * child closes its copy), so a spare sees end of file and exits at once
@@ -33,6 +34,12 @@
 
 /* After fork(2) for a spare fails, the next try; the warning's spacing. */
 #define SPARE_RETRY_MS		1000
+/*
+ * After a hand-off, the replacement waits this long while other spares
+ * are left: the spare just woken runs first, and a fork does not hold
+ * up the client it serves where they share a CPU.
+ */
+#define SPARE_SETTLE_MS		1
 #define SPARE_WARN_EVERY_MS	10000
 /* What ps(1) shows for a spare still waiting. */
 #define SPARE_NAME		"sock64d-spare"
@@ -87,6 +94,8 @@ spare_free(struct spares *sp)
 /*
  * The ms until a spare is due to be forked: 0 now, -1 when none is (the
  * pool is full, the children are at -c, or a client waits for a fork).
+ * After a failed fork it waits SPARE_RETRY_MS, and after a hand-off
+ * SPARE_SETTLE_MS unless no spare is left.
  */
 int
 spare_due(const struct loop *lp)
@@ -98,6 +107,8 @@ spare_due(const struct loop *lp)
 	    lp->pending.fd != -1)
 		return -1;
 	ms = util_remaining_ms(sp->retry_at);
+	if (ms <= 0 && sp->n > 0)
+		ms = util_remaining_ms(sp->handed_at + SPARE_SETTLE_MS);
 	return ms < 0 ? 0 : ms;
 }
 
@@ -198,8 +209,10 @@ spare_hand(struct loop *lp, const struct accepted *a, int verdict)
 		s = sp->spare[--sp->n];
 		rv = spare_send(s.fd, &m, a->fd, verdict);
 		close(s.fd);
-		if (rv == 0)
+		if (rv == 0) {
+			sp->handed_at = util_now_ms();
 			return s.pid;
+		}
 		log_debug("spare %ld: %s: passed over", (long)s.pid,
 		    strerror(errno));
 	}

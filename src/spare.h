@@ -26,6 +26,7 @@ struct spares {
 	size_t			 want;		/* --spares */
 	int64_t			 retry_at;	/* after a failed fork */
 	int64_t			 warned_at;
+	int64_t			 handed_at;	/* the last hand-off */
 };
 
 int	spare_init(struct spares *, size_t);
