@@ -154,6 +154,8 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	}
 	if (loop_run(&lo) == -1)
 		fatal("accept loop");
+	/* The loop took over cf->rules; --allow and --deny are ours. */
+	rules_free(&cf->argv_rules);
 	log_info("stopped");
 	return 0;
 }
