@@ -56,7 +56,7 @@ struct opts {
 	size_t		 size;		/* payload bytes */
 	int		 window;	/* pipe: frames in flight */
 	long		 pid;		/* conc: the server's pid */
-	long		 gap_us;	/* conn: pause between connections */
+	long		 gap_us;	/* conn: pause after each */
 };
 
 /* Shared by the workers of one run. */

@@ -46,7 +46,8 @@ static int	loop_report(struct loop *, int);
 static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
-static pid_t	loop_fork(struct loop *, const struct accepted *, const int [2]);
+static pid_t	loop_fork(struct loop *, const struct accepted *,
+		    const int [2]);
 static int	loop_room(const struct loop *);
 static void	loop_retry(struct loop *);
 

@@ -52,8 +52,8 @@
 
 /* What comes with the descriptors: the client, as the parent saw it. */
 struct spare_msg {
-	size_t			 listener;	/* index in the loop's */
-	int			 has_verdict;	/* a second descriptor */
+	size_t			 listener;	/* the loop's index */
+	int			 has_verdict;	/* 2 descriptors */
 	socklen_t		 addrlen;
 	struct sockaddr_storage	 addr;
 };

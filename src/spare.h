@@ -20,13 +20,14 @@ struct spare {
 	int			 fd;		/* the parent's end */
 };
 
+/* The spares waiting for a client, [0, n). */
 struct spares {
-	struct spare		*spare;		/* [0, n) wait for a client */
+	struct spare		*spare;
 	size_t			 n;
 	size_t			 want;		/* --spares */
-	int64_t			 retry_at;	/* after a failed fork */
+	int64_t			 retry_at;	/* after fork fails */
 	int64_t			 warned_at;
-	int64_t			 handed_at;	/* the last hand-off */
+	int64_t			 handed_at;	/* last hand-off */
 };
 
 int	spare_init(struct spares *, size_t);
