@@ -6,17 +6,21 @@
  * loopback addresses and unix sockets.
  *
  *   conn  W workers: connect, one "Hello Server!" round trip, close
+ *         (-g: with a pause after each, so each finds the server idle)
  *   rtt   W connections (default 1), sequential round trips on each
  *   pipe  one connection, small frames pipelined within a window
  *   bulk  one connection, big frames (1 MiB) one at a time
  *   conc  N connections, one round trip each, held while the server
  *         tree's memory (PSS) is read from /proc, then closed
+ *   fork  no server: fork(2), _exit(2) in the child, waitpid(2), one
+ *         after the other: what this machine charges for a process
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -52,6 +56,7 @@ struct opts {
 	size_t		 size;		/* payload bytes */
 	int		 window;	/* pipe: frames in flight */
 	long		 pid;		/* conc: the server's pid */
+	long		 gap_us;	/* conn: pause after each */
 };
 
 /* Shared by the workers of one run. */
@@ -75,6 +80,8 @@ static void	*rtt_worker(void *);
 static int	round_trip(struct run *, int, unsigned char *);
 static int	mode_pipe(const struct opts *);
 static int	mode_conc(const struct opts *);
+static int	mode_fork(struct run *, double *);
+static void	pause_us(long);
 static void	report_latency(const char *, struct run *, double);
 static unsigned char	*make_frame(size_t, size_t *);
 
@@ -82,15 +89,18 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-"usage: sock64-bench conn|rtt|pipe|bulk|conc [-a address] [-n count]\n"
+"usage: sock64-bench conn|rtt|pipe|bulk|conc|fork [-a address] [-n count]\n"
 "           [-t seconds] [-w workers] [-s size] [-W window] [-p pid]\n"
+"           [-g microseconds]\n"
 "  -a  127.0.0.1:PORT, [::1]:PORT or unix:PATH (default 127.0.0.1:8000)\n"
 "  -n  at most this many operations (conc: connections to hold)\n"
 "  -t  and at most this many seconds (default 2)\n"
 "  -w  conn: concurrent workers (default 4); rtt: connections (1)\n"
 "  -s  payload bytes (default 13; bulk 1048576)\n"
 "  -W  pipe: frames in flight (default 64)\n"
-"  -p  conc: the server's pid; its whole process tree is measured\n");
+"  -p  conc: the server's pid; its whole process tree is measured\n"
+"  -g  conn: each worker pauses this long between connections (0), so\n"
+"      that each finds the server idle\n");
 	exit(2);
 }
 
@@ -114,7 +124,9 @@ main(int argc, char *argv[])
 	r.lat_ns = calloc((size_t)o.count, sizeof(*r.lat_ns));
 	if (r.lat_ns == NULL)
 		bench_die("out of memory");
-	if (strcmp(o.mode, "conn") == 0)
+	if (strcmp(o.mode, "fork") == 0)
+		rv = mode_fork(&r, &secs);
+	else if (strcmp(o.mode, "conn") == 0)
 		rv = run_workers(&r, conn_worker, &secs);
 	else
 		rv = run_workers(&r, rtt_worker, &secs);
@@ -136,7 +148,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->mode = argv[1];
 	if (strcmp(o->mode, "conn") && strcmp(o->mode, "rtt") &&
 	    strcmp(o->mode, "pipe") && strcmp(o->mode, "bulk") &&
-	    strcmp(o->mode, "conc"))
+	    strcmp(o->mode, "conc") && strcmp(o->mode, "fork"))
 		usage();
 	o->count = strcmp(o->mode, "conc") == 0 ? 1000 : 1000000;
 	o->seconds = 2;
@@ -144,10 +156,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->size = 13;
 	o->window = 64;
 	optind = 2;
-	while ((ch = getopt(argc, argv, "a:n:p:s:t:w:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:g:n:p:s:t:w:W:")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
+			break;
+		case 'g':
+			o->gap_us = bench_num(optarg, 0, 10000000);
 			break;
 		case 'n':
 			o->count = bench_num(optarg, 1, 100000000);
@@ -221,6 +236,47 @@ run_workers(struct run *r, void *(*fn)(void *), double *secs)
 	return atomic_load(&r->done) > 0 ? 0 : -1;
 }
 
+/*
+ * fork: one process at a time, created, exited and reaped; each op is
+ * the time from fork(2) to waitpid(2)'s return.
+ */
+static int
+mode_fork(struct run *r, double *secs)
+{
+	int64_t	 start, t0;
+	pid_t	 pid;
+	long	 i;
+	int	 status;
+
+	start = bench_now_ns();
+	r->deadline = start + (int64_t)(r->o->seconds * 1e9);
+	for (i = 0; i < r->o->count && bench_now_ns() < r->deadline; i++) {
+		t0 = bench_now_ns();
+		if ((pid = fork()) == -1)
+			bench_die("fork");
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, &status, 0) != pid)
+			bench_die("waitpid");
+		r->lat_ns[i] = bench_lat(t0);
+		atomic_fetch_add(&r->done, 1);
+	}
+	*secs = (double)(bench_now_ns() - start) / 1e9;
+	return i > 0 ? 0 : -1;
+}
+
+/* Sleeps us microseconds, whatever signals arrive. */
+static void
+pause_us(long us)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
 /* Claims the next op slot, or -1 when the count or the time is up. */
 static long
 claim(struct run *r)
@@ -258,6 +314,8 @@ conn_worker(void *arg)
 		close(fd);
 		r->lat_ns[i] = bench_lat(t0);
 		atomic_fetch_add(&r->done, 1);
+		if (r->o->gap_us > 0)
+			pause_us(r->o->gap_us);
 	}
 	free(rep);
 	return NULL;

@@ -24,6 +24,8 @@
 #include "util.h"
 
 #define CMDLINE_DEFAULT_LISTEN	"127.0.0.1:8000"
+/* Spare children: see the man page, SPARE CHILDREN, for the choice. */
+#define CMDLINE_DEFAULT_SPARES	4
 
 /* The long options without a short one, sorted; above every char. */
 enum {
@@ -49,6 +51,7 @@ enum {
 	OPT_SETENV,
 	OPT_SOCKET_MODE,
 	OPT_SOURCE_PREFIX,
+	OPT_SPARES,
 	OPT_WRITE_TIMEOUT
 };
 
@@ -91,6 +94,7 @@ static const struct option cmdline_long_options[] = {
 	{ "setenv",		required_argument,	NULL, OPT_SETENV },
 	{ "socket-mode",	required_argument,	NULL,
 	    OPT_SOCKET_MODE },
+	{ "spares",		required_argument,	NULL, OPT_SPARES },
 	{ "source-prefix",	required_argument,	NULL,
 	    OPT_SOURCE_PREFIX },
 	{ "verbose",		no_argument,		NULL, 'v' },
@@ -141,6 +145,7 @@ cmdline_defaults(struct config *cf)
 	memset(cf, 0, sizeof(*cf));
 	cf->backlog = 50;
 	cf->max_connections = 256;
+	cf->spares = CMDLINE_DEFAULT_SPARES;
 	cf->max_message = 1024 * 1024;
 	cf->idle_timeout = 300;
 	cf->frame_timeout = 30;
@@ -169,7 +174,7 @@ cmdline_short_option(struct config *cf, int ch, const char *arg)
 		    arg, 1, 1000000);
 		break;
 	case 'h':
-		help_print(CMDLINE_DEFAULT_LISTEN);
+		help_print(CMDLINE_DEFAULT_LISTEN, CMDLINE_DEFAULT_SPARES);
 		exit(0);
 	case 'i':
 		cf->inetd = 1;
@@ -271,6 +276,10 @@ cmdline_long_option(struct config *cf, int ch, char *arg)
 	case OPT_SOURCE_PREFIX:
 		cmdline_source_prefix(cf, arg);
 		break;
+	case OPT_SPARES:
+		cf->spares = (size_t)cmdline_count("spares", arg, 0, 1000);
+		cf->spares_given = 1;
+		break;
 	case OPT_WRITE_TIMEOUT:
 		cf->write_timeout = cmdline_seconds("write-timeout", arg);
 		break;
@@ -309,6 +318,8 @@ cmdline_check(struct config *cf)
 	    cf->max_rate > 0 || cf->max_rate_per_source > 0))
 		usage_error("--allow, --deny, --rules and the rates are for "
 		    "the accept loop, not --inetd");
+	if (cf->inetd && cf->spares_given)
+		usage_error("--spares is for the accept loop, not --inetd");
 	cf->listen_given = cf->nlisten > 0;
 	cmdline_check_program(cf);
 	cmdline_check_socket_mode(cf);

@@ -24,6 +24,8 @@ struct config {
 	int		 backlog;
 	size_t		 max_connections;
 	size_t		 max_per_source;
+	size_t		 spares;	/* forked ahead of demand */
+	int		 spares_given;
 	struct rules	 argv_rules;	/* --allow, --deny */
 	const char	*rules_path;	/* --rules */
 	struct rules	 rules;		/* in force at start: both */

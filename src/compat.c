@@ -15,6 +15,9 @@
 #endif
 
 #include <sys/types.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -121,5 +124,26 @@ compat_peercred(int fd, long long *uid, long long *gid, long long *pid)
 	}
 #else
 	(void)fd;
+#endif
+}
+
+/*
+ * The process's name as ps(1) and /proc/PID/comm show it (Linux's
+ * PR_SET_NAME, at most 15 bytes): *old (COMPAT_NAME_MAX bytes, or NULL)
+ * receives the name it had.  Elsewhere nothing changes.  Returns 0, or
+ * -1 with errno.
+ */
+int
+compat_set_name(const char *name, char *old)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_NAME)
+	if (old != NULL && prctl(PR_GET_NAME, old, 0, 0, 0) == -1)
+		return -1;
+	return prctl(PR_SET_NAME, name, 0, 0, 0);
+#else
+	(void)name;
+	if (old != NULL)
+		old[0] = '\0';
+	return 0;
 #endif
 }

@@ -132,6 +132,7 @@ daemon_loop(struct config *cf, struct listener *ls, size_t n,
 	lo.max_children = cf->max_connections;
 	lo.grace = cf->grace;
 	lo.max_per_source = cf->max_per_source;
+	lo.spares = cf->spares;
 	/*
 	 * --grace 0 with -- PROGRAM: children kill their program's group at
 	 * once on SIGTERM (see daemon_exec_opts); they get a second to do

@@ -9,21 +9,21 @@
 #include "help.h"
 
 static void	help_usage(void);
-static void	help_options(const char *);
+static void	help_options(const char *, int);
 static void	help_admission(void);
 static void	help_peers(void);
 static void	help_program(void);
 static void	help_notes(void);
 
 /*
- * Prints --help, with the default --listen address.  In parts: C only
+ * Prints --help, with the defaults of --listen and --spares.  In parts: C only
  * promises string literals of 4095 bytes.
  */
 void
-help_print(const char *default_listen)
+help_print(const char *default_listen, int default_spares)
 {
 	help_usage();
-	help_options(default_listen);
+	help_options(default_listen, default_spares);
 	help_admission();
 	help_peers();
 	help_program();
@@ -44,7 +44,8 @@ help_usage(void)
 "               [--max-rate n[/sec]] [--max-rate-per-source n[/sec]]\n"
 "               [--source-prefix v4[,v6]] [--metrics-file path]\n"
 "               [--proxy-protocol v1|v2|any] [--proxy-from cidr]...\n"
-"               [--reuseport] [--socket-mode mode] [-- program [arg ...]]\n"
+"               [--reuseport] [--socket-mode mode] [--spares n]\n"
+"               [-- program [arg ...]]\n"
 "       sock64d -i [-qv] [-m size] [-u user] [-- program [arg ...]]\n"
 "\n"
 "Serve the sock64 framed request/reply protocol.  A frame is a 64-byte\n"
@@ -56,7 +57,7 @@ help_usage(void)
 }
 
 static void
-help_options(const char *default_listen)
+help_options(const char *default_listen, int default_spares)
 {
 	printf(
 "\n"
@@ -67,6 +68,8 @@ help_options(const char *default_listen)
 "  -b, --backlog=N           listen(2) backlog (default 50)\n"
 "  -c, --max-connections=N   clients served at once; further clients wait\n"
 "                            in the backlog (default 256)\n"
+"      --spares=N            children forked ahead of demand, each to serve\n"
+"                            one client; they count towards -c (default %d)\n"
 "      --max-per-source=N    connections at once from one client address\n"
 "                            (IPv4-mapped IPv6 counts as IPv4); more are\n"
 "                            accepted, logged and closed (default 0: no limit)\n"
@@ -100,7 +103,7 @@ help_options(const char *default_listen)
 "  -q, --quiet               log warnings and errors only\n"
 "  -h, --help                print this help and exit\n"
 "  -V, --version             print the version and exit\n",
-	    default_listen);
+	    default_listen, default_spares);
 }
 
 /* Who may connect, how fast, and the counts. */

@@ -4,6 +4,6 @@
 #ifndef SOCK64_HELP_H
 #define SOCK64_HELP_H
 
-void	help_print(const char *);
+void	help_print(const char *, int);
 
 #endif /* SOCK64_HELP_H */

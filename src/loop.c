@@ -45,9 +45,10 @@ static int	loop_due(struct loop *);
 static void	loop_accept(struct loop *, const struct listener *);
 static void	loop_pause(struct loop *, const char *, const char *, int);
 static int	loop_spawn(struct loop *, const struct accepted *);
+static pid_t	loop_fork(struct loop *, const struct accepted *,
+		    const int [2]);
+static int	loop_room(const struct loop *);
 static void	loop_retry(struct loop *);
-static void	loop_child(const struct loop *, const struct accepted *, int)
-		    __attribute__((noreturn));
 
 /*
  * Serves every listener until SIGTERM or SIGINT; returns 0 once stopped
@@ -80,6 +81,7 @@ loop_run(const struct loop_opts *o)
 			loop_tally_read(&lp);
 			loop_log_tally(&lp);
 		}
+		spare_fill(&lp);
 		if (loop_wait(&lp, loop_due(&lp)) <= 0)
 			continue;
 		for (i = 0; i < o->nlisteners; i++)
@@ -109,7 +111,9 @@ loop_open(struct loop *lp, const struct loop_opts *o)
 	lp->tally_pipe[0] = lp->tally_pipe[1] = -1;
 	if (children_init(&lp->children, o->max_children) == -1)
 		return -1;
-	if (admit_open(&lp->admit, o->admit, o->rules) == -1) {
+	if (spare_init(&lp->spares, o->spares) == -1 ||
+	    admit_open(&lp->admit, o->admit, o->rules) == -1) {
+		spare_free(&lp->spares);
 		children_free(&lp->children);
 		return -1;
 	}
@@ -137,6 +141,7 @@ loop_close(struct loop *lp)
 
 	loop_tally_close(lp);
 	admit_close(&lp->admit);
+	spare_free(&lp->spares);
 	children_free(&lp->children);
 	free(lp->pfd);
 	errno = saved;
@@ -169,7 +174,7 @@ loop_wait(struct loop *lp, int due)
 		else if (ms <= 0) {
 			ms = -1;
 			lp->paced_until = 0;
-			if (lp->children.n < o->max_children)
+			if (loop_room(lp))
 				nfds += o->nlisteners;
 		}
 	}
@@ -199,18 +204,31 @@ loop_wait(struct loop *lp, int due)
 
 /*
  * The ms until the loop has something to do besides accepting: a report
- * held back, or refusals to sum up in the log.  -1 for nothing.
+ * held back, refusals to sum up in the log, or a spare to fork.  -1 for
+ * nothing.
  */
 static int
 loop_due(struct loop *lp)
 {
-	int	 report, refused;
+	int	 due[3], i, ms = -1;
 
-	report = loop_report(lp, 0);
-	refused = admit_due(&lp->admit);
-	if (report == -1 || (refused != -1 && refused < report))
-		return refused;
-	return report;
+	due[0] = loop_report(lp, 0);
+	due[1] = admit_due(&lp->admit);
+	due[2] = spare_due(lp);
+	for (i = 0; i < 3; i++)
+		if (due[i] != -1 && (ms == -1 || due[i] < ms))
+			ms = due[i];
+	return ms;
+}
+
+/*
+ * True while another client can be served: fewer children than -c, or
+ * a spare waiting (spares count towards -c).
+ */
+static int
+loop_room(const struct loop *lp)
+{
+	return lp->children.n < lp->opts->max_children || lp->spares.n > 0;
 }
 
 /*
@@ -221,13 +239,12 @@ loop_due(struct loop *lp)
 static void
 loop_accept(struct loop *lp, const struct listener *l)
 {
-	const struct loop_opts		*o = lp->opts;
 	struct accepted			 a;
 	enum srclimit_verdict		 v;
 	int				 wait;
 
 	a.listener = l;
-	while (lp->pending.fd == -1 && lp->children.n < o->max_children) {
+	while (lp->pending.fd == -1 && loop_room(lp)) {
 		if ((wait = admit_pace(&lp->admit)) > 0) {
 			lp->paced_until = util_now_ms() + wait;
 			return;
@@ -286,50 +303,72 @@ loop_pause(struct loop *lp, const char *what, const char *obj, int err)
 }
 
 /*
- * Forks a child for the accepted client.  If that fails (fork, or the
- * pipe for a later verdict), the client is not closed: it becomes
- * lp->pending, accepting pauses, and loop_retry() forks for it before
- * anyone else is accepted.  Returns 0, or -1 for a client left pending.
+ * Gives the accepted client a process: a waiting spare, else a child
+ * forked now.  If that fails (fork, or the pipe for a later verdict),
+ * the client is not closed: it becomes lp->pending, accepting pauses,
+ * and loop_retry() tries again before anyone else is accepted.  Returns
+ * 0, or -1 for a client left pending.
  */
 static int
 loop_spawn(struct loop *lp, const struct accepted *a)
 {
 	struct child	*ch;
-	pid_t		 pid;
+	pid_t		 pid = -1;
 	int		 vp[2] = { -1, -1 };
 
-	if (a->later && srclimit_verdict_pipe(vp) == -1) {
+	if (a->later && srclimit_verdict_pipe(vp) == -1)
 		loop_pause(lp, "pipe", "", errno);
-		pid = -1;
-	} else if ((pid = fork()) == -1)
-		loop_pause(lp, "fork", "", errno);
+	else if ((pid = spare_hand(lp, a, vp[0])) == -1)
+		pid = loop_fork(lp, a, vp);
+	if (vp[0] != -1)
+		close(vp[0]);
 	if (pid == -1) {
-		if (vp[0] != -1) {
-			close(vp[0]);
+		if (vp[1] != -1)
 			close(vp[1]);
-		}
 		lp->pending = *a;
 		return -1;
 	}
-	if (pid == 0) {
-		if (vp[1] != -1)
-			close(vp[1]);
-		loop_child(lp, a, vp[0]);
-	}
-	if (vp[0] != -1)
-		close(vp[0]);
-	/* Below the cap (loop_accept): there is room. */
-	ch = children_add(&lp->children, pid);
+	/* A spare is in the table; a new child has room (loop_room). */
+	if ((ch = children_find(&lp->children, pid)) == NULL)
+		ch = children_add(&lp->children, pid);
 	ch->verdict_fd = vp[1];
 	ch->listener = a->listener;
 	ch->addrlen = a->addrlen;
 	memcpy(&ch->addr, &a->addr, a->addrlen);
 	ch->source = a->source;
 	lp->tally.served++;
-	if (lp->children.n == lp->opts->max_children)
+	if (lp->children.n - lp->spares.n == lp->opts->max_children)
 		lp->tally.pauses[TALLY_PAUSE_CAP]++;
 	close(a->fd);
 	return 0;
+}
+
+/*
+ * Forks a child for a (vp: its verdict pipe, or -1s; the child keeps the
+ * read end).  Returns its pid, or -1 with accepting paused: after a
+ * failed fork, or when no spare took the client and the children are at
+ * -c (a spare had died, and is yet to be reaped).
+ */
+static pid_t
+loop_fork(struct loop *lp, const struct accepted *a, const int vp[2])
+{
+	pid_t	 pid;
+
+	if (lp->children.n >= lp->opts->max_children) {
+		lp->paused_until = util_now_ms() + LOOP_PAUSE_MS;
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		loop_pause(lp, "fork", "", errno);
+		return -1;
+	}
+	if (pid == 0) {
+		if (vp[1] != -1)
+			close(vp[1]);
+		loop_child_drop(lp);
+		loop_child(lp, a, vp[0]);
+	}
+	return pid;
 }
 
 /*
@@ -350,25 +389,39 @@ loop_retry(struct loop *lp)
 }
 
 /*
- * The child: drop what belongs to the parent, set up the connection and
- * serve it.  It never returns into the parent's loop.
+ * In a new child, before it has a client or as soon as it has one: the
+ * listeners, the spares' socket pairs, the other children's verdict
+ * pipes and the read end of the tally pipe belong to the parent.
  */
-static void
-loop_child(const struct loop *lp, const struct accepted *a, int verdict)
+void
+loop_child_drop(struct loop *lp)
 {
 	const struct loop_opts	*o = lp->opts;
-	const struct listener	*l = a->listener;
-	struct loop_client	 client;
 	size_t			 i;
-	int			 on = 1;
 
 	/* One client's child may wait for the log: see log_blocking(). */
 	log_blocking();
 	for (i = 0; i < o->nlisteners; i++)
 		close(o->listeners[i].fd);
-	srclimit_child(&lp->srclimit, &lp->children, verdict,
-	    &client.report_fd, &client.verdict_fd);
+	spare_close_all(&lp->spares);
+	srclimit_child_drop(&lp->srclimit, &lp->children);
 	close(lp->tally_pipe[0]);
+}
+
+/*
+ * The child, once loop_child_drop() has run: sets up the connection
+ * and serves it.  It never returns into the parent's loop.
+ */
+void
+loop_child(const struct loop *lp, const struct accepted *a, int verdict)
+{
+	const struct loop_opts	*o = lp->opts;
+	const struct listener	*l = a->listener;
+	struct loop_client	 client;
+	int			 on = 1;
+
+	srclimit_child_keep(&lp->srclimit, verdict, &client.report_fd,
+	    &client.verdict_fd);
 	client.tally_fd = lp->tally_pipe[1];
 	/*
 	 * Non-blocking, so that a peer which stops reading cannot hold a
@@ -409,7 +462,13 @@ loop_reap(struct loop *lp)
 		lp->paused_until = 0;
 		if ((ch = children_find(&lp->children, pid)) == NULL)
 			continue;
-		if (WIFSIGNALED(status)) {
+		if (ch->listener == NULL) {
+			/* A spare, which had no client. */
+			spare_reaped(&lp->spares, pid);
+			if (WIFSIGNALED(status))
+				log_warnx("spare child %ld killed by signal %d",
+				    (long)pid, WTERMSIG(status));
+		} else if (WIFSIGNALED(status)) {
 			lp->tally.crashed++;
 			listen_client_name(ch->listener, &ch->addr, ch->addrlen,
 			    peer, sizeof(peer));

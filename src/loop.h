@@ -36,6 +36,7 @@ struct loop_opts {
 	size_t			 nlisteners;
 	size_t			 max_children;
 	size_t			 max_per_source; /* 0: no limit */
+	size_t			 spares;	/* forked ahead of demand */
 	const struct admit_opts	*admit;		/* rules and rates */
 	struct rules		*rules;		/* at start; taken over */
 	int			 grace;		/* s: SIGTERM to SIGKILL */

@@ -1,6 +1,7 @@
 /*
- * sock64: the parent loop's own state, shared by its two files: loop.c
- * (waiting, accepting, forking, reaping) and loopstop.c (shutdown).
+ * sock64: the parent loop's own state, shared by its files: loop.c
+ * (waiting, accepting, forking, reaping), loopstop.c (shutdown) and
+ * spare.c (children forked ahead of demand).
  */
 #ifndef SOCK64_LOOPINT_H
 #define SOCK64_LOOPINT_H
@@ -14,6 +15,7 @@
 #include "admit.h"
 #include "children.h"
 #include "loop.h"
+#include "spare.h"
 #include "srclimit.h"
 #include "tally.h"
 
@@ -46,6 +48,7 @@ struct loop {
 	struct accepted			 pending;
 	struct admit			 admit;		/* rules, rates */
 	struct srclimit			 srclimit;	/* --max-per-source */
+	struct spares			 spares;	/* --spares */
 };
 
 #define LOOP_PFD_REPORTS	0
@@ -53,6 +56,9 @@ struct loop {
 #define LOOP_PFD_LISTENERS	2
 
 void	loop_reap(struct loop *);
+void	loop_child_drop(struct loop *);
+void	loop_child(const struct loop *, const struct accepted *, int)
+	    __attribute__((noreturn));
 void	loop_stop(struct loop *);
 
 /* loopreport.c */

@@ -83,7 +83,8 @@ loop_tally_now(const struct loop *lp, struct tally *t)
 
 	/* memcpy, padding and all: loop_report() compares with memcmp. */
 	memcpy(t, &lp->tally, sizeof(*t));
-	t->active = lp->children.n;
+	/* Spares wait for a client: they are no connection. */
+	t->active = lp->children.n - lp->spares.n;
 	for (i = 0; i < REFUSAL_REASONS; i++)
 		t->refused[i] = c->refused[i];
 	t->pauses[TALLY_PAUSE_RATE] = c->paced;

@@ -1,6 +1,7 @@
 /*
  * sock64: the parent loop's shutdown.  No new clients: the listeners
- * close, and a client still waiting for its fork is closed unserved.
+ * close, a client still waiting for its fork is closed unserved, and
+ * the spares waiting for a client exit.
  * Every child gets SIGTERM, finishes the reply in flight and exits;
  * after --grace, SIGKILL for those left.  Every child is reaped before
  * loop_run() returns.
@@ -25,6 +26,7 @@
 static void	loop_pending_close(struct loop *);
 static void	loop_settle(struct loop *);
 static void	loop_nap(struct loop *, int);
+static size_t	loop_serving(const struct loop *);
 
 /*
  * Shutdown: no new clients; SIGTERM to every child, which finishes the
@@ -36,17 +38,19 @@ loop_stop(struct loop *lp)
 {
 	const struct loop_opts		*o = lp->opts;
 	int64_t				 deadline;
-	size_t				 i;
+	size_t				 i, busy;
 	int				 killed = 0, left;
 
 	for (i = 0; i < o->nlisteners; i++)
 		listen_close(&o->listeners[i]);
 	loop_pending_close(lp);
+	/* Idle spares see end of file and exit now. */
+	spare_close_all(&lp->spares);
 	srclimit_close(&lp->srclimit, &lp->children);
 	loop_settle(lp);
-	if (lp->children.n > 0)
+	if ((busy = loop_serving(lp)) > 0)
 		log_info("stopping: waiting up to %d s for %zu connections",
-		    o->grace, lp->children.n);
+		    o->grace, busy);
 	children_signal(&lp->children, SIGTERM);
 	deadline = util_now_ms() + (int64_t)o->grace * 1000;
 	sig_got_chld = 0;
@@ -82,6 +86,18 @@ loop_settle(struct loop *lp)
 	until = util_now_ms() + left;
 	while (lp->children.n > 0 && (left = util_remaining_ms(until)) > 0)
 		loop_nap(lp, left);
+}
+
+/* The children that have a client: not the spares still exiting. */
+static size_t
+loop_serving(const struct loop *lp)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < lp->children.n; i++)
+		if (lp->children.child[i].listener != NULL)
+			n++;
+	return n;
 }
 
 /*

@@ -272,15 +272,39 @@ void
 srclimit_child(const struct srclimit *sl, const struct children *ct,
     int verdict, int *report_fd, int *verdict_fd)
 {
+	srclimit_child_drop(sl, ct);
+	srclimit_child_keep(sl, verdict, report_fd, verdict_fd);
+}
+
+/*
+ * The first half of srclimit_child(), for a child forked before it has
+ * a client (a spare): the report pipe's read end and the other
+ * children's verdicts go; the report pipe's write end stays.
+ */
+void
+srclimit_child_drop(const struct srclimit *sl, const struct children *ct)
+{
 	size_t	 i;
 
-	*report_fd = *verdict_fd = -1;
 	if (sl->reports[0] == -1)
 		return;
 	close(sl->reports[0]);
 	for (i = 0; i < ct->n; i++)
 		if (ct->child[i].verdict_fd != -1)
 			close(ct->child[i].verdict_fd);
+}
+
+/*
+ * The second half, once the child has its client: keeps the report
+ * pipe's write end if it has a verdict pipe to wait on, else closes it.
+ */
+void
+srclimit_child_keep(const struct srclimit *sl, int verdict, int *report_fd,
+    int *verdict_fd)
+{
+	*report_fd = *verdict_fd = -1;
+	if (sl->reports[1] == -1)
+		return;
 	if (verdict == -1) {
 		close(sl->reports[1]);
 		return;

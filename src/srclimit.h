@@ -49,6 +49,8 @@ int	srclimit_verdict_pipe(int [2]);
 void	srclimit_answer(struct srclimit *, struct children *);
 void	srclimit_child(const struct srclimit *, const struct children *,
 	    int, int *, int *);
+void	srclimit_child_drop(const struct srclimit *, const struct children *);
+void	srclimit_child_keep(const struct srclimit *, int, int *, int *);
 
 /* The child end. */
 int	srclimit_ask(int, int, const struct addr_source *, const char *,

@@ -33,6 +33,8 @@ marker_procs() {
 		pid=${pid%/cmdline}
 		[ "$pid" = "$DAEMON_PID" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
+		# A spare is a copy of the daemon, with its command line.
+		is_spare "$pid" && continue
 		mapfile -d '' args 2>/dev/null <"$f" || continue
 		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
 	done

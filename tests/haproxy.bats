@@ -53,7 +53,7 @@ teardown() {
 back_start() {
 	local name=$1
 	shift
-	BACKEND=$name "$SOCK64D" -1 -v -l 127.0.0.1:0 \
+	BACKEND=$name "$SOCK64D" -1 -v -l 127.0.0.1:0 $(spares_option) \
 	    "${BACK_OPTS[@]}" "$@" >"$BATS_TEST_TMPDIR/$name.port" \
 	    2>"$BATS_TEST_TMPDIR/$name.log" 3>&- &
 	BACK_PID[$name]=$!

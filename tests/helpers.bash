@@ -22,14 +22,26 @@ export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-60}"
 # daemon_start_with ARGS...: sock64_start ARGS (the kit's, which adds
 # -1 and waits for every port line); exports DAEMON_PID, DAEMON_PORT
 # (the first line -1 printed), DAEMON_PORTS (all of them) and
-# DAEMON_LOG, the names the suites use.
+# DAEMON_LOG, the names the suites use.  With SOCK64D_SPARES set,
+# --spares=$SOCK64D_SPARES comes before ARGS (a test's own --spares
+# wins), so that the suites run with spare children and without.
 daemon_start_with() {
-	sock64_start "$@" || return
+	local spares=()
+	[ -n "${SOCK64D_SPARES:-}" ] && spares=("$(spares_option)")
+	sock64_start ${spares[@]+"${spares[@]}"} "$@" || return
 	DAEMON_PID=$SOCK64D_PID
 	DAEMON_PORTS=$SOCK64D_PORTS
 	DAEMON_PORT=${SOCK64D_PORTS%%$'\n'*}
 	DAEMON_LOG=$SOCK64D_LOG
 	export DAEMON_PID DAEMON_PORT DAEMON_PORTS DAEMON_LOG
+}
+
+# spares_option: --spares=$SOCK64D_SPARES when that is set, else
+# nothing; for tests that start sock64d -1 themselves.
+spares_option() {
+	if [ -n "${SOCK64D_SPARES:-}" ]; then
+		echo "--spares=$SOCK64D_SPARES"
+	fi
 }
 
 # daemon_start ARGS...: the usual case, one listener on 127.0.0.1:0.
@@ -71,9 +83,33 @@ daemon_stays_idle() {
 	    fail "the parent used $((after - before)) ticks in 2 s $1"
 }
 
-# daemon_children: the pids of the daemon's children, one per line.
+# daemon_all_children: the pids of the daemon's children, one per line,
+# spares waiting for a client included.
+daemon_all_children() {
+	_sock64_all_children "$DAEMON_PID"
+}
+
+# is_spare PID: true for a spare child still waiting for its client
+# (its name says so until it has one).
+is_spare() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = sock64d-spare ]
+}
+
+# daemon_children: the pids of the daemon's children that serve (or
+# served) a client, one per line: not the spares waiting for one.
 daemon_children() {
-	sock64_children "$DAEMON_PID"
+	local pid
+	for pid in $(daemon_all_children); do
+		is_spare "$pid" || echo "$pid"
+	done
+}
+
+# daemon_spares: the pids of the spares waiting for a client.
+daemon_spares() {
+	local pid
+	for pid in $(daemon_all_children); do
+		if is_spare "$pid"; then echo "$pid"; fi
+	done
 }
 
 # daemon_zombies: how many of the daemon's children are zombies.
@@ -101,9 +137,23 @@ no_zombies() {
 	_sock64_no_zombies "$DAEMON_PID"
 }
 
-# daemon_fds: how many descriptors the daemon has open.
+# daemon_fds: how many descriptors the daemon has open, not counting
+# the one it holds per spare waiting for a client (their number varies
+# with -c and the load).  Read until two readings 50 ms apart agree, so
+# that a spare being forked is not counted half.
 daemon_fds() {
-	ls "/proc/$DAEMON_PID/fd" | wc -l
+	local n last= end
+	end=$(($(now_us) + 5000000))
+	while :; do
+		n=$(($(ls "/proc/$DAEMON_PID/fd" | wc -l) - \
+		    $(daemon_spares | wc -l)))
+		if [ "$n" = "$last" ] || (($(now_us) >= end)); then
+			echo "$n"
+			return
+		fi
+		last=$n
+		sleep 0.05
+	done
 }
 
 # daemon_stop: the kit's sock64_stop (SIGTERM by pid, wait, and insist
@@ -198,7 +248,7 @@ release_held() {
 # within SECONDS, and none of its children may outlive it.
 daemon_stop_by() {
 	local children pid status=0
-	children=$(daemon_children)
+	children=$(daemon_all_children)
 	kill "-$1" "$DAEMON_PID"
 	if ! wait_until "$2" eval '! daemon_alive'; then
 		echo "sock64d still running $2 s after SIG$1" >&2

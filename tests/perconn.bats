@@ -35,6 +35,8 @@ marker_procs() {
 		pid=${pid%/cmdline}
 		[ "$pid" = "$DAEMON_PID" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
+		# A spare child waits for a client: it runs no program.
+		is_spare "$pid" && continue
 		mapfile -d '' args 2>/dev/null <"$f" || continue
 		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
 	done

@@ -47,16 +47,19 @@ ssa_stop() {
 	DAEMON_PID=
 }
 
-# socket_fds PID: how many sockets PID holds.
+# socket_fds: how many sockets the daemon holds, not counting the one
+# per spare waiting for a client.
 socket_fds() {
-	ls -l "/proc/$1/fd" | grep -c 'socket:' || true
+	local n
+	n=$(ls -l "/proc/$DAEMON_PID/fd" | grep -c 'socket:' || true)
+	echo $((n - $(daemon_spares | wc -l)))
 }
 
 @test "Accept=no: sock64d serves a TCP and a unix socket from systemd and binds nothing" {
 	local port sock="$BATS_TEST_TMPDIR/s.sock"
 	port=$(free_port)
 	ssa_start 2 --fdname=web:local -l "127.0.0.1:$port" -l "$sock" \
-	    "$SOCK64D" -1 -v
+	    "$SOCK64D" -1 -v $(spares_option)
 	# The first connection makes systemd-socket-activate exec sock64d.
 	run -0 "$SOCK64" -c "127.0.0.1:$port" "over TCP"
 	assert_output "over TCP"
@@ -71,7 +74,7 @@ socket_fds() {
 unix:$sock"
 	# Only the two passed sockets: none bound, none left by clients.
 	wait_until 5 eval '[ -z "$(daemon_children)" ]'
-	assert_equal "$(socket_fds "$DAEMON_PID")" 2
+	assert_equal "$(socket_fds)" 2
 	daemon_stop
 	# The socket file belongs to systemd and is left alone.
 	[ -S "$sock" ]

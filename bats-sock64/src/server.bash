@@ -131,7 +131,7 @@ sock64_stop() {
 	fi
 	sock64_wait_until "$timeout" _sock64_no_zombies "$pid" ||
 	    zombies=$(_sock64_zombies "$pid")
-	children=$(sock64_children "$pid")
+	children=$(_sock64_all_children "$pid")
 	kill -TERM "$pid" 2>/dev/null || true
 	if ! sock64_wait_until "$timeout" _sock64_gone "$pid"; then
 		_sock64_kill "$pid"
@@ -155,10 +155,21 @@ sock64_stop() {
 	    log "$(_sock64_log_or_none)"
 }
 
-# sock64_children [PID]: the child processes of the server (or of PID),
-# one PID per line: each connection's process, for instance.
+# sock64_children [PID]: the child processes of the server (or of PID)
+# that serve a connection, one PID per line; spare children still
+# waiting for a client (sock64d --spares) are left out.
 sock64_children() {
-	local pid=${1:-${SOCK64D_PID:-}} f kids
+	local pid
+	for pid in $(_sock64_all_children "${1:-${SOCK64D_PID:-}}"); do
+		# A spare forked ahead of demand has no client yet.
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sock64d-spare ] ||
+		    echo "$pid"
+	done
+}
+
+# _sock64_all_children PID: every child of PID, spares included.
+_sock64_all_children() {
+	local pid=$1 f kids
 	[ -n "$pid" ] || return 0
 	for f in /proc/"$pid"/task/*/children; do
 		{ kids=$(<"$f"); } 2>/dev/null || continue

@@ -78,7 +78,7 @@ _sock64_ppid() {
 # _sock64_zombies PID: those children of PID that are zombies.
 _sock64_zombies() {
 	local child stat
-	for child in $(sock64_children "$1"); do
+	for child in $(_sock64_all_children "$1"); do
 		stat=$(_sock64_stat "$child") || continue
 		[ "${stat%% *}" != Z ] || printf '%s\n' "$child"
 	done
