@@ -202,7 +202,7 @@ parse_options(int argc, char **argv, struct client *cl)
 			printf("sock64 %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			usage_bad_option(ch, argv[optind - 1]);
+			usage_bad_option(ch, argv[optind - 1], long_options);
 		}
 	}
 	client_address(cl, connect);
