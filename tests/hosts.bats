@@ -32,13 +32,15 @@ teardown() {
 }
 
 # host_program NAME PACKAGE: sets HOST_PROGRAM to a super-server: in
-# PATH, or unpacked from its package into $SOCK64_HOSTS (run-tests sets
-# it to _build/hosts: OpenBSD inetd and xinetd conflict as packages).
+# PATH, or unpacked from its package into $SOCK64_HOSTS, by default the
+# source tree's _build/hosts (OpenBSD inetd and xinetd conflict as
+# packages: the README's test command unpacks them there).
 host_program() {
 	if HOST_PROGRAM=$(PATH=$PATH:/usr/sbin:/sbin command -v "$1"); then
 		return 0
 	fi
-	HOST_PROGRAM=${SOCK64_HOSTS:-/nonexistent}/usr/sbin/$1
+	HOST_PROGRAM=${SOCK64_HOSTS:-$BATS_TEST_DIRNAME/../_build/hosts}
+	HOST_PROGRAM=$HOST_PROGRAM/usr/sbin/$1
 	[ -x "$HOST_PROGRAM" ] || missing "$1 is not installed (package $2)"
 }
 
