@@ -7,13 +7,14 @@
 # a stop that lets a request in flight finish, systemd-analyze
 # security, and remove and purge stopping the units.
 #
-# usage: tests/nspawn.sh DEB WORKDIR
+# usage: tests/nspawn.sh WORKDIR SERVER_DEB CLIENT_DEB
 # Prints "PASS: check" or "FAIL: check" per check; exits 0 when every
 # check passed.  The container is stopped by its pid and WORKDIR's root
 # removed, however the script ends.
 set -u
-deb=$1
-work=$2
+work=$1
+deb=$2
+client_deb=$3
 root=$work/root
 machine=sock64-test-$$
 nspawn_pid=
@@ -90,7 +91,8 @@ boot() {
 		tail -n 20 "$work/mmdebstrap.log"
 		return 1
 	fi
-	cp "$deb" "$root/root/sock64d.deb" || return 1
+	mkdir -p "$root/root/debs" &&
+	    cp "$deb" "$client_deb" "$root/root/debs/" || return 1
 	[ -d /run/systemd ] || made_run_systemd=1
 	systemd-nspawn -q -D "$root" -M "$machine" -b --keep-unit \
 	    --register=no --private-network </dev/null \
@@ -121,7 +123,7 @@ find_init() {
 }
 
 install_deb() {
-	ct dpkg -i /root/sock64d.deb >"$work/dpkg.log" 2>&1 ||
+	ct sh -c "dpkg -i /root/debs/*.deb" >"$work/dpkg.log" 2>&1 ||
 	    { cat "$work/dpkg.log"; return 1; }
 	# Installed disabled and stopped.
 	[ "$(ct systemctl is-enabled sock64d.socket sock64d-daemon.socket)" = \
@@ -215,7 +217,7 @@ security() {
 }
 
 # purge_stops: apt-get purge with the daemon running stops and removes
-# its units, and nothing listens any more.
+# its units, and nothing listens any more (the client package stays).
 purge_stops() {
 	request "before purge" && ct systemctl is-active -q \
 	    sock64d-daemon.service || return 1
@@ -226,7 +228,7 @@ purge_stops() {
 
 # remove_stops: the same for apt-get remove and sock64d.socket.
 remove_stops() {
-	ct dpkg -i /root/sock64d.deb >"$work/dpkg.log" 2>&1 &&
+	ct sh -c "dpkg -i /root/debs/*.deb" >"$work/dpkg.log" 2>&1 &&
 	    ct systemctl enable --now sock64d.socket 2>/dev/null &&
 	    wait_for 10 request "before remove" || return 1
 	ct env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q sock64d \
