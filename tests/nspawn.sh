@@ -109,17 +109,38 @@ boot() {
 booted() {
 	state=$(ct systemctl is-system-running 2>&1)
 	case $state in
-	running|degraded|maintenance|stopping|offline) return 0 ;;
+	running|degraded|maintenance|stopping) return 0 ;;
 	esac
 	return 1
 }
 
-# find_init: the container's pid 1, as the host sees it.
+# find_init: the container's pid 1, as the host sees it: among the
+# descendants of systemd-nspawn (which forks more than once on its way),
+# the process that is pid 1 in its own pid namespace, once it runs
+# systemd.
 find_init() {
-	init_pid=$(cat /proc/"$nspawn_pid"/task/*/children 2>/dev/null |
-	    tr ' ' '\n' | sed -n 1p)
-	[ -n "$init_pid" ] && [ -r "/proc/$init_pid/ns/pid" ] &&
-	    ct true 2>/dev/null
+	local p
+	for p in $(descendants "$nspawn_pid"); do
+		grep -qE '^NSpid:[[:space:]]+[0-9]+[[:space:]]+1$' \
+		    "/proc/$p/status" 2>/dev/null || continue
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ] || continue
+		init_pid=$p
+		ct true 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# descendants PID: its children, grandchildren and their children.
+descendants() {
+	local level=$1 next p
+	for _ in 1 2 3; do
+		next=
+		for p in $level; do
+			next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"
+		done
+		echo $next
+		level=$next
+	done
 }
 
 install_deb() {
