@@ -31,6 +31,17 @@ teardown() {
 	fi
 }
 
+# host_is NAME: the process started in the background is the host
+# itself (not a shell around it), so that teardown's SIGTERM reaches it.
+host_is() {
+	wait_until 5 host_comm_is "$1" ||
+	    fail "pid $HOST_PID is $(cat "/proc/$HOST_PID/comm"), not $1"
+}
+
+host_comm_is() {
+	[ "$(cat "/proc/$HOST_PID/comm" 2>/dev/null)" = "$1" ]
+}
+
 # host_program NAME PACKAGE: sets HOST_PROGRAM to a super-server: in
 # PATH, or unpacked from its package into $SOCK64_HOSTS, by default the
 # source tree's _build/hosts (OpenBSD inetd and xinetd conflict as
@@ -52,10 +63,11 @@ need_root() {
 
 # no_syslog_run PROGRAM ARGS...: runs PROGRAM with the console a file
 # and no syslog daemon, in a mount namespace of its own; exec all the
-# way, so that $! is PROGRAM itself.
+# way (started with &, the function runs in a subshell of its own), so
+# that $! is PROGRAM itself and teardown stops it.
 no_syslog_run() {
 	: >"$BATS_TEST_TMPDIR/nolog"
-	unshare -m sh -c '
+	exec unshare -m sh -c '
 		mount --bind "$1" /dev/console || exit 1
 		if [ -e /dev/log ]; then
 			mount --bind "$2" /dev/log || exit 1
@@ -119,6 +131,7 @@ host_checks() {
 	no_syslog_run "$HOST_PROGRAM" -i "$BATS_TEST_TMPDIR/inetd.conf" \
 	    >"$HOST_LOG" 2>&1 3>&- &
 	HOST_PID=$!
+	host_is inetd
 	host_ready
 	host_checks "$CONSOLE"
 }
@@ -133,6 +146,7 @@ host_checks() {
 	no_syslog_run "$HOST_PROGRAM" -dontfork -f "$BATS_TEST_TMPDIR/xinetd.conf" \
 	    >"$HOST_LOG" 2>&1 3>&- &
 	HOST_PID=$!
+	host_is xinetd
 	host_ready
 	host_checks "$CONSOLE"
 }
@@ -142,6 +156,7 @@ host_checks() {
 	PORT=$PORT SOCK64D=$SOCK64D "$CONTRIB/tcpsvd.run" -v \
 	    >"$HOST_LOG" 2>&1 3>&- &
 	HOST_PID=$!
+	host_is tcpsvd
 	host_ready
 	host_checks "$HOST_LOG"
 }
@@ -151,6 +166,7 @@ host_checks() {
 	PORT=$PORT SOCK64D=$SOCK64D "$CONTRIB/socat.run" -v \
 	    >"$HOST_LOG" 2>&1 3>&- &
 	HOST_PID=$!
+	host_is socat
 	host_ready
 	host_checks "$HOST_LOG"
 }
@@ -160,6 +176,7 @@ host_checks() {
 	PORT=$PORT SOCK64D=$SOCK64D "$CONTRIB/tcpserver.run" -v \
 	    >"$HOST_LOG" 2>&1 3>&- &
 	HOST_PID=$!
+	host_is tcpserver
 	host_ready
 	host_checks "$HOST_LOG"
 }
