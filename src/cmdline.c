@@ -129,7 +129,8 @@ cmdline_parse(int argc, char **argv, struct config *cf)
 	while ((ch = getopt_long(argc, argv, ":1b:c:hil:m:qu:vV",
 	    cmdline_long_options, NULL)) != -1) {
 		if (ch == ':' || ch == '?')
-			usage_bad_option(ch, argv[optind - 1]);
+			usage_bad_option(ch, argv[optind - 1],
+			    cmdline_long_options);
 		else if (ch < OPT_ALLOW)
 			cmdline_short_option(cf, ch, optarg);
 		else

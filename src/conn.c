@@ -257,13 +257,15 @@ conn_fill(struct conn *c)
 		return 1;
 	}
 	if (n == 0 && conn_at_boundary(c)) {
-		log_debug("%s: closed after %lu requests", o->peer, c->seq);
+		log_debug("%s: closed after %lu request%s", o->peer, c->seq,
+		    c->seq == 1 ? "" : "s");
 		return 0;
 	}
 	/* Balancers' health checks end so: a close, not a failure. */
 	if (n == -1 && errno == ECONNRESET && conn_at_boundary(c) &&
 	    !conn_stopping(c)) {
-		log_debug("%s: reset after %lu requests", o->peer, c->seq);
+		log_debug("%s: reset after %lu request%s", o->peer, c->seq,
+		    c->seq == 1 ? "" : "s");
 		return 0;
 	}
 	return conn_read_failed(c, n, c->rend - c->rpos, c->dec.length);

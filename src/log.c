@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,10 @@
 #include <unistd.h>
 
 #include "log.h"
+
+/* Where syslog(3) sends, and where its lines go when nobody listens. */
+#define LOG_SYSLOG_PATH	"/dev/log"
+#define LOG_CONSOLE	"/dev/console"
 
 /* A line, with its prefix and newline: below PIPE_BUF, written whole. */
 #define LOG_LINE_MAX	2048
@@ -50,6 +55,8 @@ static size_t	log_line(char *, size_t, int, const char *, const char *,
 static void	log_emit(const char *, size_t);
 static int	log_put(const char *, size_t);
 static int	log_reopen(void);
+static int	log_syslog_listens(void);
+static void	log_to_console(void);
 
 void
 log_init(const char *name, int level, enum log_dest dest)
@@ -57,8 +64,50 @@ log_init(const char *name, int level, enum log_dest dest)
 	log_name = name;
 	log_level = level;
 	log_dest = dest;
-	if (dest == LOG_TO_SYSLOG)
+	if (dest != LOG_TO_SYSLOG)
+		return;
+	if (log_syslog_listens())
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else
+		log_to_console();
+}
+
+/* Whether a syslog daemon (or the journal) takes datagrams on /dev/log. */
+static int
+log_syslog_listens(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, ok;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof(LOG_SYSLOG_PATH));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
+		return 1;	/* let syslog(3) try, and fail, itself */
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * No syslog daemon: syslog(3) would drop every line without a word.  The
+ * lines go to the console instead, in stderr's format, opened now while
+ * we may still be root; with -v the first one says so.  Only when the
+ * console cannot be opened either are they lost.
+ */
+static void
+log_to_console(void)
+{
+	int	 fd;
+
+	if ((fd = open(LOG_CONSOLE, O_WRONLY | O_APPEND | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		return;
+	log_dest = LOG_TO_STDERR;
+	log_own_fd = fd;
+	log_how = LOG_OWN;
+	log_debug("no syslog daemon listens on %s: logging to %s",
+	    LOG_SYSLOG_PATH, LOG_CONSOLE);
 }
 
 int

@@ -30,6 +30,8 @@
 
 #define DEFAULT_CONNECT		"127.0.0.1:8000"
 #define DEFAULT_MAX_REPLY	(64 * 1024 * 1024)
+/* sock64d's default --max-message, for the message about a refusal. */
+#define SERVER_MAX_MESSAGE	(1024 * 1024)
 
 struct client {
 	struct addr	 addr;
@@ -59,6 +61,8 @@ static void	help(void) __attribute__((noreturn));
 static void	die(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 static void	die_io(const struct client *, const char *)
+		    __attribute__((noreturn));
+static void	die_unreplied(const struct client *, size_t)
 		    __attribute__((noreturn));
 static int	parse_options(int, char **, struct client *);
 static void	client_address(struct client *, const char *);
@@ -158,6 +162,25 @@ die_io(const struct client *cl, const char *what)
 	die("%s: %s", cl->addrname, strerror(errno));
 }
 
+/*
+ * The server closed before replying to a request of len bytes.  Past
+ * the default request limit of sock64d that is the likely reason, and
+ * only the server's option can change it: say so.
+ */
+static void
+die_unreplied(const struct client *cl, size_t len)
+{
+	int	 err = errno;
+
+	if (len > SERVER_MAX_MESSAGE && (err == EPIPE || err == ECONNRESET ||
+	    err == 0))
+		die("server closed the connection before replying to a "
+		    "request of %zu bytes: sock64d takes at most %d unless "
+		    "started with a larger --max-message", len,
+		    SERVER_MAX_MESSAGE);
+	die_io(cl, "before replying");
+}
+
 /* Returns the index of the first message argument. */
 static int
 parse_options(int argc, char **argv, struct client *cl)
@@ -202,7 +225,7 @@ parse_options(int argc, char **argv, struct client *cl)
 			printf("sock64 %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			usage_bad_option(ch, argv[optind - 1]);
+			usage_bad_option(ch, argv[optind - 1], long_options);
 		}
 	}
 	client_address(cl, connect);
@@ -323,11 +346,13 @@ client_exchange(struct client *cl, const void *msg, size_t len)
 	iov[1].iov_base = (void *)(uintptr_t)msg;
 	iov[1].iov_len = len;
 	if (io_writev_all(cl->fd, iov, 2, cl->deadline, 0) == -1)
-		die_io(cl, "before replying");
+		die_unreplied(cl, len);
 
-	if (io_read_full(cl->fd, hdr, sizeof(hdr), cl->deadline, &got) == -1)
-		die_io(cl, got == 0 ? "before replying" :
-		    "in the middle of a reply");
+	if (io_read_full(cl->fd, hdr, sizeof(hdr), cl->deadline, &got) == -1) {
+		if (got == 0)
+			die_unreplied(cl, len);
+		die_io(cl, "in the middle of a reply");
+	}
 	frame_decoder_init(&dec, cl->max_reply);
 	st = frame_decode_header(&dec, hdr, sizeof(hdr), &used);
 	if (st == FRAME_MALFORMED)

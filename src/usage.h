@@ -8,6 +8,8 @@
 void	usage_set_program(const char *);
 void	usage_error(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-void	usage_bad_option(int, const char *) __attribute__((noreturn));
+struct option;
+void	usage_bad_option(int, const char *, const struct option *)
+	    __attribute__((noreturn));
 
 #endif /* SOCK64_USAGE_H */

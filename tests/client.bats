@@ -176,6 +176,17 @@ fake_start() {
 	assert_equal "$stderr" "sock64: server closed the connection before replying"
 }
 
+@test "a request over the server's default limit is reported with its size and the server option" {
+	daemon_start
+	head -c 2097152 /dev/zero | tr "\\0" x >"$BATS_TEST_TMPDIR/big"
+	run -1 --separate-stderr client -n <"$BATS_TEST_TMPDIR/big"
+	assert_equal "$stderr" "sock64: server closed the connection before replying to a request of 2097152 bytes: sock64d takes at most 1048576 unless started with a larger --max-message"
+	daemon_stop
+	daemon_start -m 3M
+	run -0 client -n <"$BATS_TEST_TMPDIR/big"
+	assert_equal "${#output}" 2097152
+}
+
 @test "usage errors exit 2 with one line" {
 	run -2 --separate-stderr "$SOCK64" --bogus
 	assert_equal "$stderr" "sock64: unknown option '--bogus' (see sock64 --help)"
@@ -183,6 +194,10 @@ fake_start() {
 	assert_equal "$stderr" "sock64: unknown option '-x' (see sock64 --help)"
 	run -2 --separate-stderr "$SOCK64" -c
 	assert_equal "$stderr" "sock64: option '-c' needs a value (see sock64 --help)"
+	run -2 --separate-stderr "$SOCK64" --help=x
+	assert_equal "$stderr" "sock64: option '--help' takes no value (see sock64 --help)"
+	run -2 --separate-stderr "$SOCK64" --no-newline=1
+	assert_equal "$stderr" "sock64: option '--no-newline' takes no value (see sock64 --help)"
 	run -2 --separate-stderr "$SOCK64" -c "127.0.0.1:99999" x
 	assert_equal "$stderr" "sock64: address '127.0.0.1:99999': port out of range (0-65535) (see sock64 --help)"
 	run -2 --separate-stderr "$SOCK64" -c "::1:80" x

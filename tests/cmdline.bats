@@ -45,6 +45,25 @@ usage_error() {
 @test "an unknown option is a usage error" {
 	usage_error --bogus "unknown option '--bogus'"
 	usage_error -x "unknown option '-x'"
+	usage_error --bogus=3 "unknown option '--bogus'"
+	usage_error --verbose -qx "unknown option '-x'"
+}
+
+@test "a value for an option that takes none is a usage error" {
+	usage_error --help=x "option '--help' takes no value"
+	usage_error --inetd=1 "option '--inetd' takes no value"
+	usage_error --verb=2 "option '--verbose' takes no value"
+}
+
+@test "an ambiguous abbreviation is a usage error naming the candidates" {
+	usage_error --ver \
+	    "option '--ver' is ambiguous; it could be '--verbose' '--version'"
+	usage_error --max-rep=1 --max \
+	    "option '--max' is ambiguous; it could be '--max-connections' '--max-message' '--max-per-source' '--max-rate' '--max-rate-per-source' '--max-reply'"
+	usage_error --max-r=1 \
+	    "option '--max-r' is ambiguous; it could be '--max-rate' '--max-rate-per-source' '--max-reply'"
+	run -0 "$SOCK64D" --vers
+	assert_output --regexp '^sock64d [0-9]'
 }
 
 @test "an option without its value is a usage error" {
@@ -147,6 +166,9 @@ usage_error() {
 	assert_line --regexp "debug: 127\.0\.0\.1:[0-9]+: connected to 127\.0\.0\.1:$DAEMON_PORT\$"
 	assert_line --regexp "debug: 127\.0\.0\.1:[0-9]+: request 1, 5 bytes\$"
 	assert_line --regexp "debug: 127\.0\.0\.1:[0-9]+: request 2, 6 bytes\$"
+	run -0 client one
+	wait_until 5 grep -q "closed after 1 request\$" "$DAEMON_LOG"
+	run -1 grep "closed after 1 requests" "$DAEMON_LOG"
 }
 
 @test "without -v there is no line per connection" {

@@ -298,3 +298,19 @@ while True:
 print("%d %r" % (p.wait(timeout=10), data))
 PY
 }
+
+# missing WHAT: a prerequisite of the test is not there.  Skips the
+# test, except under CI=true, where everything the suites need must be
+# installed: there it fails.
+missing() {
+	if [ "${CI:-}" = true ]; then
+		fail "$1 (CI=true: a missing prerequisite is a failure)"
+	fi
+	skip "$1"
+}
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago, for a
+# server that cannot bind port 0 and tell which it got.
+free_port() {
+	"$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

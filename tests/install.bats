@@ -39,6 +39,8 @@ analysis_root() {
 			cp -Rn "$d/." "$root/usr/lib/systemd/system/"
 			break
 		done
+		# ExecReload= runs /bin/sh, as every system has it.
+		mkdir -p "$root/bin" && cp -L /bin/sh "$root/bin/sh"
 	fi
 	echo "$root"
 }

@@ -45,7 +45,7 @@ teardown() {
 	have_ipv6 || skip "this machine has no IPv6 loopback (::1)"
 	daemon_start_with -v -l :0
 	run -0 "$SOCK64" -c "127.0.0.1:$DAEMON_PORT" hi
-	wait_until 5 grep -q "closed after 1 requests" "$DAEMON_LOG"
+	wait_until 5 grep -q "closed after 1 request$" "$DAEMON_LOG"
 	run -0 grep -E "debug: 127\.0\.0\.1:[0-9]+: connected" "$DAEMON_LOG"
 }
 
