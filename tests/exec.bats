@@ -23,28 +23,6 @@ exec_client() {
 	"$PYTHON3" "$FIXTURES/exec_client.py" "$@"
 }
 
-# marker_procs MARKER: the pids, other than the daemon's, of processes
-# whose command line contains MARKER (read in bash, so that no helper
-# process of ours carries the marker itself).
-marker_procs() {
-	local f pid args
-	for f in /proc/[0-9]*/cmdline; do
-		pid=${f#/proc/}
-		pid=${pid%/cmdline}
-		[ "$pid" = "$DAEMON_PID" ] && continue
-		[ "$pid" = "$BASHPID" ] && continue
-		# A spare is a copy of the daemon, with its command line.
-		is_spare "$pid" && continue
-		mapfile -d '' args 2>/dev/null <"$f" || continue
-		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
-	done
-	return 0
-}
-
-no_marker_procs() {
-	[ -z "$(marker_procs "$1")" ]
-}
-
 # pids_gone PID...: true once none of them exists, not even as a zombie.
 pids_gone() {
 	local pid

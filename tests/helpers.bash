@@ -193,6 +193,28 @@ header() {
 	sock64_header "$@"
 }
 
+# marker_procs MARKER: the pids, other than the daemon's, of processes
+# whose command line contains MARKER (read in bash, so that no helper
+# process of ours carries the marker itself).
+marker_procs() {
+	local f pid args
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[ "$pid" = "$DAEMON_PID" ] && continue
+		[ "$pid" = "$BASHPID" ] && continue
+		# A spare is a copy of the daemon, with its command line.
+		is_spare "$pid" && continue
+		mapfile -d '' args 2>/dev/null <"$f" || continue
+		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
+	done
+	return 0
+}
+
+no_marker_procs() {
+	[ -z "$(marker_procs "$1")" ]
+}
+
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago, for
 # programs that cannot bind port 0 and say which port they got.
 free_port() {
@@ -309,8 +331,3 @@ missing() {
 	skip "$1"
 }
 
-# free_port: a TCP port on 127.0.0.1 that was free a moment ago, for a
-# server that cannot bind port 0 and tell which it got.
-free_port() {
-	"$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}

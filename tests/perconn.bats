@@ -26,27 +26,6 @@ frames_handler() {
 	echo "$PYTHON3" "$FIXTURES/frames_handler.py"
 }
 
-# marker_procs MARKER: pids, other than the daemon's, of processes whose
-# command line contains MARKER.
-marker_procs() {
-	local f pid args
-	for f in /proc/[0-9]*/cmdline; do
-		pid=${f#/proc/}
-		pid=${pid%/cmdline}
-		[ "$pid" = "$DAEMON_PID" ] && continue
-		[ "$pid" = "$BASHPID" ] && continue
-		# A spare child waits for a client: it runs no program.
-		is_spare "$pid" && continue
-		mapfile -d '' args 2>/dev/null <"$f" || continue
-		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
-	done
-	return 0
-}
-
-no_marker_procs() {
-	[ -z "$(marker_procs "$1")" ]
-}
-
 # sleep_pid: the pid of the sleep with the marker (the server's child
 # has the marker on its command line too).
 sleep_pid() {
