@@ -186,7 +186,7 @@ journal_has() {
 
 status_line() {
 	ct systemctl status --no-pager sock64d-daemon.service |
-	    grep -E '^ +Status: "[0-9]+ connections now, [0-9]+ served"$'
+	    grep -E '^ +Status: "[0-9]+ connections now, [0-9]+ served, [0-9]+ refused"$'
 }
 
 reload() {
