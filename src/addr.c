@@ -18,6 +18,8 @@
 #include "util.h"
 
 static int	addr_parse_port(const char *, struct addr *, const char **);
+static void	addr_format_v4(const unsigned char [4], unsigned, char *,
+		    size_t);
 
 /*
  * Fills *a from s.  Returns 0, or -1 with *errstr saying what is wrong
@@ -112,8 +114,8 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	    len >= (socklen_t)sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *sin = (const void *)sa;
 
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+		addr_format_v4((const unsigned char *)&sin->sin_addr,
+		    ntohs(sin->sin_port), buf, size);
 	} else if (sa->sa_family == AF_INET6 &&
 	    len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
@@ -121,9 +123,13 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 		int			 af = AF_INET6;
 
 		ip = addr_unmap(&af, sin6->sin6_addr.s6_addr);
-		inet_ntop(af, ip, host, sizeof(host));
-		snprintf(buf, size, af == AF_INET ? "%s:%u" : "[%s]:%u", host,
-		    ntohs(sin6->sin6_port));
+		if (af == AF_INET)
+			addr_format_v4(ip, ntohs(sin6->sin6_port), buf, size);
+		else {
+			inet_ntop(af, ip, host, sizeof(host));
+			snprintf(buf, size, "[%s]:%u", host,
+			    ntohs(sin6->sin6_port));
+		}
 	} else if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const void *)sa;
 		size_t	 off = offsetof(struct sockaddr_un, sun_path);
@@ -138,6 +144,40 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 			snprintf(buf, size, "unix");
 	} else
 		snprintf(buf, size, "?");
+}
+
+/*
+ * "a.b.c.d:port" by hand: every new child names its client once, and
+ * printf's code (inet_ntop uses it too) is many pages that the child
+ * would each have to fault in after fork(2).  Truncated to size - 1.
+ */
+static void
+addr_format_v4(const unsigned char ip[4], unsigned port, char *buf,
+    size_t size)
+{
+	char		 s[sizeof("255.255.255.255:65535")], *p = s;
+	unsigned	 n;
+	size_t		 i, len;
+
+	for (i = 0; i < 5; i++) {
+		n = i < 4 ? ip[i] : port;
+		if (i > 0)
+			*p++ = i < 4 ? '.' : ':';
+		if (n >= 10000)
+			*p++ = (char)('0' + n / 10000);
+		if (n >= 1000)
+			*p++ = (char)('0' + n / 1000 % 10);
+		if (n >= 100)
+			*p++ = (char)('0' + n / 100 % 10);
+		if (n >= 10)
+			*p++ = (char)('0' + n / 10 % 10);
+		*p++ = (char)('0' + n % 10);
+	}
+	if (size == 0)
+		return;
+	len = (size_t)(p - s) < size - 1 ? (size_t)(p - s) : size - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
 }
 
 /*
@@ -216,7 +256,7 @@ addr_source_name(const struct addr_source *src, unsigned int bits,
 	    inet_ntop(src->family, src->bytes, host, sizeof(host)) == NULL)
 		snprintf(buf, size, "?");
 	else if (bits == 0 || bits >= whole)
-		snprintf(buf, size, "%s", host);
+		util_strlcpy(buf, host, size);
 	else
 		snprintf(buf, size, "%s/%u", host, bits);
 }

@@ -173,7 +173,7 @@ admit_rule_origin(const struct admit *ad, const struct rule *ru, char *buf,
     size_t size)
 {
 	if (ru->line == 0)
-		snprintf(buf, size, "%s", ru->deny ? "--deny" : "--allow");
+		util_strlcpy(buf, ru->deny ? "--deny" : "--allow", size);
 	else
 		snprintf(buf, size, "%s:%u", ad->opts->rules_path, ru->line);
 }

@@ -129,7 +129,7 @@ cidr_format(const struct cidr *c, char *buf, size_t size)
 	    NULL)
 		snprintf(host, sizeof(host), "?");
 	if (c->bits == whole)
-		snprintf(buf, size, "%s", host);
+		util_strlcpy(buf, host, size);
 	else
 		snprintf(buf, size, "%s/%u", host, c->bits);
 }

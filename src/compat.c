@@ -1,13 +1,14 @@
 /*
- * sock64: the non-POSIX socket calls, each behind the configure check
- * that found it.  glibc declares accept4(2), ppoll(2) and SO_PEERCRED's
- * struct ucred only with _GNU_SOURCE, and SO_REUSEPORT only with
- * _DEFAULT_SOURCE; this is the one file that asks for them, so every
- * other file is plain POSIX.
+ * sock64: the non-POSIX calls, each behind the configure check that
+ * found it.  glibc declares accept4(2), pipe2(2), ppoll(2) and
+ * SO_PEERCRED's struct ucred only with _GNU_SOURCE, and SO_REUSEPORT
+ * only with _DEFAULT_SOURCE; this is the one file that asks for them,
+ * so every other file is plain POSIX.
  */
 #include "config.h"
 
-#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL) || defined(HAVE_SO_PEERCRED)
+#if defined(HAVE_ACCEPT4) || defined(HAVE_PPOLL) || \
+    defined(HAVE_SO_PEERCRED) || defined(HAVE_PIPE2)
 #define _GNU_SOURCE	1
 #endif
 #ifdef HAVE_SO_REUSEPORT
@@ -59,6 +60,34 @@ compat_accepted(int fd)
 	if (util_set_cloexec(fd) == -1 ||
 	    util_set_nonblock(fd, UTIL_NEW_FD) == -1)
 		return -1;
+	return 0;
+#endif
+}
+
+/*
+ * A pipe with both ends close-on-exec and non-blocking: with pipe2(2)
+ * in one call, as every new child makes one.  Returns 0, or -1 with
+ * errno and nothing open.
+ */
+int
+compat_pipe(int fds[2])
+{
+#ifdef HAVE_PIPE2
+	return pipe2(fds, O_CLOEXEC | O_NONBLOCK);
+#else
+	int	 saved, i;
+
+	if (pipe(fds) == -1)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (util_set_cloexec(fds[i]) == -1 ||
+		    util_set_nonblock(fds[i], UTIL_NEW_FD) == -1) {
+			saved = errno;
+			close(fds[0]);
+			close(fds[1]);
+			errno = saved;
+			return -1;
+		}
 	return 0;
 #endif
 }

@@ -1,7 +1,7 @@
 /*
- * sock64: the socket calls POSIX does not have, or that libc declares
- * only behind feature macros: accept4(2), SO_REUSEPORT, ppoll(2), a unix
- * peer's credentials, the process name.  Each is used where configure
+ * sock64: the calls POSIX does not have, or that libc declares only
+ * behind feature macros: accept4(2), pipe2(2), SO_REUSEPORT, ppoll(2),
+ * a unix peer's credentials, the process name.  Each is used where configure
  * found it, with a fallback where there is one.
  */
 #ifndef SOCK64_COMPAT_H
@@ -18,6 +18,7 @@
 
 int	compat_accept(int, struct sockaddr *, socklen_t *);
 int	compat_accepted(int);
+int	compat_pipe(int [2]);
 int	compat_reuseport(int);
 int	compat_ppoll(struct pollfd *, nfds_t, const struct timespec *,
 	    const sigset_t *);

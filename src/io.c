@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "io.h"
 #include "util.h"
 
@@ -87,8 +87,9 @@ io_poll(int fd, short events, int ms, int stoppable)
  * Creates the stop pipe: its write end is returned, for a signal
  * handler to write a byte to when input must stop (nothing ever reads
  * it back, so the pipe stays readable from then on).  Both ends are
- * close-on-exec, the write end non-blocking: a full pipe already says
- * stop.  Once per process; -1 with errno on failure.
+ * close-on-exec and non-blocking: a full pipe already says stop, and
+ * the read end is only ever polled.  Once per process; -1 with errno on
+ * failure.
  */
 int
 io_stop_pipe(void)
@@ -99,16 +100,8 @@ io_stop_pipe(void)
 		errno = EBUSY;
 		return -1;
 	}
-	/* A new pipe has no flags to keep: set them, no need to read. */
-	if (pipe(fds) == -1)
+	if (compat_pipe(fds) == -1)
 		return -1;
-	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1 ||
-	    util_set_nonblock(fds[1], UTIL_NEW_FD) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
 	io_stop_fd = fds[0];
 	return fds[1];
 }

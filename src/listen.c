@@ -344,7 +344,7 @@ listen_client_name(const struct listener *l,
     const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t size)
 {
 	if (l->is_unix)
-		snprintf(buf, size, "%s", l->name);
+		util_strlcpy(buf, l->name, size);
 	else
 		addr_format((const struct sockaddr *)ss, len, buf, size);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "loopint.h"
 #include "tally.h"
@@ -30,15 +31,8 @@ int
 loop_tally_open(struct loop *lp)
 {
 	lp->tally_pipe[0] = lp->tally_pipe[1] = -1;
-	if (pipe(lp->tally_pipe) == -1)
+	if (compat_pipe(lp->tally_pipe) == -1)
 		return -1;
-	if (util_set_cloexec(lp->tally_pipe[0]) == -1 ||
-	    util_set_cloexec(lp->tally_pipe[1]) == -1 ||
-	    util_set_nonblock(lp->tally_pipe[0], UTIL_NEW_FD) == -1 ||
-	    util_set_nonblock(lp->tally_pipe[1], UTIL_NEW_FD) == -1) {
-		loop_tally_close(lp);
-		return -1;
-	}
 	lp->tally.started_ms = util_wall_ms();
 	return 0;
 }

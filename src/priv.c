@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "util.h"
 
 /*
  * Finds USER before anything is bound, so that a typo fails at once.
@@ -34,7 +35,7 @@ priv_lookup(const char *user, struct priv_user *pu, const char **why)
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL)
 		return -1;
-	if ((size_t)snprintf(pu->name, sizeof(pu->name), "%s", pw->pw_name) >=
+	if (util_strlcpy(pu->name, pw->pw_name, sizeof(pu->name)) >=
 	    sizeof(pu->name)) {
 		*why = "user name too long";
 		errno = ENAMETOOLONG;

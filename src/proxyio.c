@@ -15,6 +15,7 @@
 #include "io.h"
 #include "log.h"
 #include "proxyio.h"
+#include "util.h"
 
 /*
  * Whether the peer at sa (a unix-socket peer when is_unix) must send a
@@ -78,7 +79,7 @@ proxy_read(int fd, int accept, const char *peer, int64_t deadline,
 			addr_format((struct sockaddr *)&pc->hdr.src,
 			    pc->hdr.srclen, pc->name, sizeof(pc->name));
 		else
-			snprintf(pc->name, sizeof(pc->name), "%s", peer);
+			util_strlcpy(pc->name, peer, sizeof(pc->name));
 		return 1;
 	}
 	if (st == PROXY_MALFORMED && d.version == 0)

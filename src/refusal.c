@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "refusal.h"
+#include "util.h"
 
 static struct refusal_slot	*refusal_find(struct refusal_log *,
 				    enum refusal_reason,
@@ -50,7 +51,7 @@ refusal_note(struct refusal_log *rl, enum refusal_reason reason,
 		if (!s->in_use) {
 			s->in_use = 1;
 			s->since = now;
-			snprintf(s->why, sizeof(s->why), "%s", why);
+			util_strlcpy(s->why, why, sizeof(s->why));
 			rl->active++;
 		}
 		s->count++;
@@ -59,8 +60,8 @@ refusal_note(struct refusal_log *rl, enum refusal_reason reason,
 	s->in_use = 1;
 	s->reason = reason;
 	s->key = *key;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	snprintf(s->why, sizeof(s->why), "%s", why);
+	util_strlcpy(s->name, name, sizeof(s->name));
+	util_strlcpy(s->why, why, sizeof(s->why));
 	s->since = now;
 	s->count = 0;
 	rl->active++;

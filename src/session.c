@@ -81,7 +81,7 @@ session_end(const struct loop_client *peer, const char *name,
 	tc->duration_ms = util_now_ms() - started;
 	if (peer != NULL && peer->tally_fd != -1) {
 		tc->pid = getpid();
-		snprintf(tc->peer, sizeof(tc->peer), "%s", name);
+		util_strlcpy(tc->peer, name, sizeof(tc->peer));
 		(void)tally_send(peer->tally_fd, tc);
 	} else
 		tally_log_conn(tc, name, listener);

@@ -9,14 +9,13 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "io.h"
 #include "sig.h"
-#include "util.h"
 
 volatile sig_atomic_t	 sig_got_chld;
 volatile sig_atomic_t	 sig_got_term;
@@ -206,19 +205,12 @@ int
 sig_chld_pipe(void)
 {
 	static int	 rfd = -1;
-	int		 fds[2], i;
+	int		 fds[2];
 
 	if (rfd != -1)
 		return rfd;
-	if (pipe(fds) == -1)
+	if (compat_pipe(fds) == -1)
 		return -1;
-	for (i = 0; i < 2; i++)
-		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) == -1 ||
-		    util_set_nonblock(fds[i], UTIL_NEW_FD) == -1) {
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
 	sig_chld_wfd = fds[1];
 	if (sig_install(SIGCHLD, SA_RESTART | SA_NOCLDSTOP) == -1) {
 		close(fds[0]);

@@ -331,7 +331,7 @@ srclimit_ask(int report_fd, int verdict_fd, const struct addr_source *src,
 	memset(&sn, 0, sizeof(sn));
 	sn.pid = getpid();
 	sn.source = *src;
-	snprintf(sn.name, sizeof(sn.name), "%s", name);
+	util_strlcpy(sn.name, name, sizeof(sn.name));
 	/* Smaller than PIPE_BUF: written whole, never interleaved. */
 	while ((n = write(report_fd, &sn, sizeof(sn))) == -1 &&
 	    errno == EINTR)

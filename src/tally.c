@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "tally.h"
+#include "util.h"
 
 static const char *const tally_ends[TALLY_ENDS] = {
 	"eof", "terminated", "malformed", "oversize", "truncated",
@@ -83,7 +84,7 @@ tally_quote(char *buf, size_t size, const char *s)
 	size_t	 n = 0;
 
 	if (s[0] != '\0' && strpbrk(s, " \t\"\\=") == NULL) {
-		snprintf(buf, size, "%s", s);
+		util_strlcpy(buf, s, size);
 		return;
 	}
 	buf[n++] = '"';

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "util.h"
@@ -179,4 +180,24 @@ util_set_nonblock(int fd, int keep)
 	if (keep == UTIL_KEEP_FLAGS && (flags = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	return fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ? -1 : 0;
+}
+
+/*
+ * Copies src into dst of size bytes, truncated and always terminated
+ * (for size > 0), as BSD's strlcpy(3).  Returns strlen(src): truncated
+ * when that is size or more.  Not snprintf(3), whose code a new child
+ * would fault in page by page for a plain copy.
+ */
+size_t
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	 len = strlen(src);
+
+	if (size > 0) {
+		size_t	 n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
 }

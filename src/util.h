@@ -18,6 +18,7 @@ int		 util_remaining_ms(int64_t);
 struct timespec	 util_ms_timespec(int);
 int		 util_set_cloexec(int);
 int		 util_set_nonblock(int, int);
+size_t		 util_strlcpy(char *, const char *, size_t);
 #define UTIL_NEW_FD	0	/* util_set_nonblock: made here just now */
 #define UTIL_KEEP_FLAGS	1	/* handed to us: keep its other flags */
 

@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -120,6 +122,62 @@ test_format(void)
 	CHECK(strcmp(buf, "unix:@abs") == 0, "abstract unix: %s", buf);
 }
 
+/*
+ * IPv4 names are written without printf: the same text as inet_ntop(3)
+ * and snprintf(3) give, edges and truncation included, plain and mapped.
+ */
+static void
+test_format_v4(void)
+{
+	static const unsigned char	 edges[][4] = {
+		{ 0, 0, 0, 0 }, { 255, 255, 255, 255 }, { 9, 10, 99, 100 },
+		{ 199, 200, 1, 249 },
+	};
+	static const unsigned		 ports[] = { 0, 9, 10, 99, 100, 999,
+	    1000, 9999, 10000, 65535 };
+	struct sockaddr_in		 sin;
+	struct sockaddr_in6		 sin6;
+	char				 want[64], host[INET_ADDRSTRLEN];
+	char				 got[64], got6[64];
+	size_t				 i, size, bad = 0;
+
+	srand(64);
+	for (i = 0; i < 20000; i++) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		if (i < 40) {
+			memcpy(&sin.sin_addr, edges[i % 4], 4);
+			sin.sin_port = htons((unsigned short)ports[i / 4]);
+		} else {
+			sin.sin_addr.s_addr = (in_addr_t)rand();
+			sin.sin_port = (in_port_t)rand();
+		}
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = sin.sin_port;
+		sin6.sin6_addr.s6_addr[10] = sin6.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sin6.sin6_addr.s6_addr[12], &sin.sin_addr, 4);
+		/* The edges whole; the rest in 0-24 bytes, cut and whole. */
+		size = i < 40 ? sizeof(got) : i % 25;
+		inet_ntop(AF_INET, &sin.sin_addr, host, sizeof(host));
+		memset(want, 'x', sizeof(want));
+		memset(got, 'x', sizeof(got));
+		memset(got6, 'x', sizeof(got6));
+		snprintf(want, size, "%s:%u", host, ntohs(sin.sin_port));
+		addr_format((struct sockaddr *)&sin, sizeof(sin), got, size);
+		addr_format((struct sockaddr *)&sin6, sizeof(sin6), got6,
+		    size);
+		if (memcmp(want, got, sizeof(want)) != 0 ||
+		    memcmp(want, got6, sizeof(want)) != 0) {
+			if (bad++ == 0)
+				CHECK(0, "v4 %s:%u in %zu bytes: \"%.*s\"",
+				    host, ntohs(sin.sin_port), size,
+				    (int)size, got);
+		}
+	}
+	CHECK(bad == 0, "%zu of 20000 IPv4 names differ", bad);
+}
+
 /* An IPv4 client counts once, through a dual-stack listener or not. */
 static void
 test_source(void)
@@ -159,6 +217,7 @@ main(void)
 {
 	test_parse();
 	test_format();
+	test_format_v4();
 	test_source();
 	return check_exit("addr_test");
 }
