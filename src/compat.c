@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
@@ -90,6 +91,25 @@ compat_pipe(int fds[2])
 		}
 	return 0;
 #endif
+}
+
+/*
+ * How many bytes the pipe fd holds: F_GETPIPE_SZ where the system says,
+ * else PIPE_BUF, the least a pipe can hold and still write that much at
+ * once.
+ */
+size_t
+compat_pipe_size(int fd)
+{
+#ifdef F_GETPIPE_SZ
+	int	 n;
+
+	if ((n = fcntl(fd, F_GETPIPE_SZ)) > 0)
+		return (size_t)n;
+#else
+	(void)fd;
+#endif
+	return PIPE_BUF;
 }
 
 /*

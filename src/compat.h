@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 int	compat_accept(int, struct sockaddr *, socklen_t *);
 int	compat_accepted(int);
 int	compat_pipe(int [2]);
+size_t	compat_pipe_size(int);
 int	compat_reuseport(int);
 int	compat_ppoll(struct pollfd *, nfds_t, const struct timespec *,
 	    const sigset_t *);

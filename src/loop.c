@@ -190,6 +190,14 @@ loop_wait(struct loop *lp, int due)
 	}
 	if (due >= 0 && (ms == -1 || due < ms))
 		ms = due;
+	/*
+	 * A child sends one summary as it ends, and loop_reap() reads the
+	 * pipe as it reaps each child.  While the children cannot fill the
+	 * pipe, their summaries wait for the SIGCHLD that follows: one
+	 * wake-up per client instead of two.
+	 */
+	lp->pfd[LOOP_PFD_TALLY].events = lp->children.n < lp->tally_room ?
+	    0 : POLLIN;
 	if (ms >= 0) {
 		ts = util_ms_timespec(ms);
 		tsp = &ts;
@@ -469,11 +477,15 @@ loop_reap(struct loop *lp)
 	pid_t		 pid;
 	int		 status;
 
-	/* Their summaries first, before the pipe fills. */
-	loop_tally_read(lp);
 	/* With no child left there is nothing to ask the kernel. */
 	while (lp->children.n > 0 &&
 	    (pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/*
+		 * A child sends its summary before it exits: read now,
+		 * it is in the pipe, and its child is still in the table
+		 * to name its listener.
+		 */
+		loop_tally_read(lp);
 		lp->paused_until = 0;
 		if ((ch = children_find(&lp->children, pid)) == NULL)
 			continue;

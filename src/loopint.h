@@ -37,6 +37,7 @@ struct loop {
 	int64_t				 warned_at;
 	struct tally			 tally;		/* the counts */
 	int				 tally_pipe[2];	/* summaries */
+	size_t				 tally_room;	/* how many fit */
 	struct tally			 reported;
 	int64_t				 reported_at;
 	/*

@@ -33,6 +33,8 @@ loop_tally_open(struct loop *lp)
 	lp->tally_pipe[0] = lp->tally_pipe[1] = -1;
 	if (compat_pipe(lp->tally_pipe) == -1)
 		return -1;
+	lp->tally_room = compat_pipe_size(lp->tally_pipe[0]) /
+	    sizeof(struct tally_conn);
 	lp->tally.started_ms = util_wall_ms();
 	return 0;
 }
