@@ -355,6 +355,7 @@ loop_spawn(struct loop *lp, const struct accepted *a)
 	memcpy(&ch->addr, &a->addr, a->addrlen);
 	ch->source = a->source;
 	lp->tally.served++;
+	spare_client(&lp->spares);
 	if (lp->children.n - lp->spares.n == lp->opts->max_children)
 		lp->tally.pauses[TALLY_PAUSE_CAP]++;
 	close(a->fd);

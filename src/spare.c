@@ -7,9 +7,9 @@
  * verdict pipe of a client whose source its child reports, down the
  * spare's socket pair (SCM_RIGHTS).  A spare serves that one client and
  * exits: none is ever reused, and it holds nothing of any client before
- * its own.  The replacement is forked after the hand-off, once the
- * spare has had a moment to run, off the client's path.  A spare counts
- * towards -c.
+ * its own.  Spares are forked while no client comes, off every client's
+ * path; a client who finds none gets a child forked for it, as without
+ * spares.  A spare counts towards -c.
  *
  * A spare's socket pair has one end in the parent only (every other
  * child closes its copy), so a spare sees end of file and exits at once
@@ -35,11 +35,12 @@
 /* After fork(2) for a spare fails, the next try; the warning's spacing. */
 #define SPARE_RETRY_MS		1000
 /*
- * After a hand-off, the replacement waits this long while other spares
- * are left: the spare just woken runs first, and a fork does not hold
- * up the client it serves where they share a CPU.
+ * Spares are forked once no client has come for this long.  While
+ * clients keep coming the CPU serves them: a child forked on demand
+ * costs the same fork as a spare, without the hand-off, and a spare
+ * forked then would hold up the next client and the ones being served.
  */
-#define SPARE_SETTLE_MS		1
+#define SPARE_IDLE_MS		1
 #define SPARE_WARN_EVERY_MS	10000
 /* What ps(1) shows for a spare still waiting. */
 #define SPARE_NAME		"sock64d-spare"
@@ -94,8 +95,8 @@ spare_free(struct spares *sp)
 /*
  * The ms until a spare is due to be forked: 0 now, -1 when none is (the
  * pool is full, the children are at -c, or a client waits for a fork).
- * After a failed fork it waits SPARE_RETRY_MS, and after a hand-off
- * SPARE_SETTLE_MS unless no spare is left.
+ * After a failed fork it waits SPARE_RETRY_MS, and after a client
+ * SPARE_IDLE_MS.
  */
 int
 spare_due(const struct loop *lp)
@@ -107,8 +108,8 @@ spare_due(const struct loop *lp)
 	    lp->pending.fd != -1)
 		return -1;
 	ms = util_remaining_ms(sp->retry_at);
-	if (ms <= 0 && sp->n > 0)
-		ms = util_remaining_ms(sp->handed_at + SPARE_SETTLE_MS);
+	if (ms <= 0)
+		ms = util_remaining_ms(sp->client_at + SPARE_IDLE_MS);
 	return ms < 0 ? 0 : ms;
 }
 
@@ -209,10 +210,8 @@ spare_hand(struct loop *lp, const struct accepted *a, int verdict)
 		s = sp->spare[--sp->n];
 		rv = spare_send(s.fd, &m, a->fd, verdict);
 		close(s.fd);
-		if (rv == 0) {
-			sp->handed_at = util_now_ms();
+		if (rv == 0)
 			return s.pid;
-		}
 		log_debug("spare %ld: %s: passed over", (long)s.pid,
 		    strerror(errno));
 	}
@@ -255,6 +254,14 @@ spare_send(int fd, const struct spare_msg *m, int cfd, int verdict)
 		return -1;
 	}
 	return 0;
+}
+
+/* A client was given a process, a spare or not: spares wait. */
+void
+spare_client(struct spares *sp)
+{
+	if (sp->want > 0)
+		sp->client_at = util_now_ms();
 }
 
 /* When a child is reaped: if it was a spare still waiting, forget it. */

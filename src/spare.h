@@ -27,7 +27,7 @@ struct spares {
 	size_t			 want;		/* --spares */
 	int64_t			 retry_at;	/* after fork fails */
 	int64_t			 warned_at;
-	int64_t			 handed_at;	/* last hand-off */
+	int64_t			 client_at;	/* the last client */
 };
 
 int	spare_init(struct spares *, size_t);
@@ -35,6 +35,7 @@ void	spare_free(struct spares *);
 int	spare_due(const struct loop *);
 void	spare_fill(struct loop *);
 pid_t	spare_hand(struct loop *, const struct accepted *, int);
+void	spare_client(struct spares *);
 void	spare_reaped(struct spares *, pid_t);
 void	spare_close_all(struct spares *);
 
