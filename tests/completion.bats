@@ -12,7 +12,7 @@ setup_file() {
 
 setup() {
 	[ -r "$BASH_COMPLETION_SCRIPT" ] ||
-	    skip "bash-completion is not installed (package bash-completion)"
+	    missing "bash-completion is not installed (package bash-completion)"
 	cd "$BATS_TEST_TMPDIR"
 }
 

@@ -13,7 +13,7 @@ setup_file() {
 setup() {
 	HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 	if [ ! -x "$HAPROXY" ]; then
-		skip "haproxy is not installed (apt-get install haproxy)"
+		missing "haproxy is not installed (package haproxy)"
 	fi
 	declare -gA BACK_PID=() BACK_PORT=()
 	BACK_OPTS=(--proxy-protocol v2 --proxy-from 127.0.0.1)

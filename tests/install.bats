@@ -23,7 +23,7 @@ need_units() {
 	[ -n "${SYSTEMDSYSTEMUNITDIR:-}" ] ||
 	    skip "configured --with-systemdsystemunitdir=no"
 	command -v systemd-analyze >/dev/null ||
-	    skip "systemd-analyze is not installed (package systemd)"
+	    missing "systemd-analyze is not installed (package systemd)"
 }
 
 # analysis_root: a file system tree for systemd-analyze --root: the
