@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,9 +57,11 @@ listen_open(const struct addr *a, const struct listen_perm *perm,
 	l->fd = -1;
 	if (a->kind == ADDR_UNIX)
 		return listen_open_unix(a, perm, backlog, l, why);
-	if (a->host[0] == '\0')
-		return listen_open_any(a, backlog, l, why);
-	return listen_open_tcp(a, backlog, l, why);
+	if ((a->host[0] == '\0' ? listen_open_any(a, backlog, l, why) :
+	    listen_open_tcp(a, backlog, l, why)) == -1)
+		return -1;
+	l->nodelay = 1;
+	return 0;
 }
 
 /*
@@ -88,6 +91,10 @@ listen_socket(int family, const struct sockaddr *sa, socklen_t len,
 		goto fail;
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &v6only, sizeof(v6only)) == -1)
+		goto fail;
+	/* A reply must not wait for the ack of the one before it. */
+	if (family != AF_UNIX && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
+	    &on, sizeof(on)) == -1)
 		goto fail;
 	if (listen_bind(fd, sa, len, perm, stage) == -1)
 		goto fail;

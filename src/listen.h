@@ -14,6 +14,8 @@
 struct listener {
 	int		 fd;
 	int		 is_unix;
+	/* TCP_NODELAY set before listen(2): Linux copies it to clients. */
+	int		 nodelay;
 	char		 name[ADDR_NAME_MAX];	/* as bound, for logs */
 	char		 path[ADDR_PATH_MAX];	/* unix: ours to unlink */
 };

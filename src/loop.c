@@ -104,7 +104,6 @@ static int
 loop_open(struct loop *lp, const struct loop_opts *o)
 {
 	size_t	 i;
-	int	 on = 1;
 
 	memset(lp, 0, sizeof(*lp));
 	lp->opts = o;
@@ -128,17 +127,8 @@ loop_open(struct loop *lp, const struct loop_opts *o)
 	}
 	lp->pfd[LOOP_PFD_REPORTS].fd = lp->srclimit.reports[0];
 	lp->pfd[LOOP_PFD_TALLY].fd = lp->tally_pipe[0];
-	for (i = 0; i < o->nlisteners; i++) {
+	for (i = 0; i < o->nlisteners; i++)
 		lp->pfd[LOOP_PFD_LISTENERS + i].fd = o->listeners[i].fd;
-		/*
-		 * A reply must not wait for the ack of the one before it.
-		 * Linux's accepted sockets copy this from the listener,
-		 * which saves every child the call.
-		 */
-		if (!o->listeners[i].is_unix)
-			(void)setsockopt(o->listeners[i].fd, IPPROTO_TCP,
-			    TCP_NODELAY, &on, sizeof(on));
-	}
 	for (i = 0; i < o->nlisteners + LOOP_PFD_LISTENERS; i++)
 		lp->pfd[i].events = POLLIN;
 	return 0;
@@ -437,6 +427,7 @@ loop_child(const struct loop *lp, const struct accepted *a, int verdict)
 	const struct loop_opts	*o = lp->opts;
 	const struct listener	*l = a->listener;
 	struct loop_client	 client;
+	int			 on = 1;
 
 	srclimit_child_keep(&lp->srclimit, verdict, &client.report_fd,
 	    &client.verdict_fd);
@@ -450,14 +441,18 @@ loop_child(const struct loop *lp, const struct accepted *a, int verdict)
 		log_warn("child set-up");
 		_exit(1);
 	}
-#ifndef __linux__
-	/* Linux copies it from the listener: see loop_open(). */
-	if (!l->is_unix) {
-		int	 on = 1;
-
-		setsockopt(a->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	}
+	/*
+	 * A reply must not wait for the ack of the one before it.  Linux
+	 * gives a client the listener's TCP_NODELAY, which the ones we
+	 * open have (not those systemd passes): a call saved per child.
+	 */
+#ifdef __linux__
+	if (!l->is_unix && !l->nodelay)
+#else
+	if (!l->is_unix)
 #endif
+		(void)setsockopt(a->fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
 	client.listener = l;
 	memcpy(&client.addr, &a->addr, a->addrlen);
 	client.addrlen = a->addrlen;

@@ -256,6 +256,16 @@ hold_connections() {
 	wait_until 5 connected_children "$1"
 }
 
+# assert_nodelay PID: the one connected TCP socket of process PID has
+# TCP_NODELAY (read with tests/nodelay.py, through pidfd_getfd(2)).
+assert_nodelay() {
+	run "$PYTHON3" "$BATS_TEST_DIRNAME/nodelay.py" "$1"
+	[ "$status" -ne 2 ] ||
+	    missing "cannot look at the sockets of pid $1: $output"
+	assert_success
+	assert_output "1 of 1"
+}
+
 # release_held: stops every held client and waits for it.
 release_held() {
 	local pid

@@ -6,7 +6,14 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 teardown() {
+	release_held
 	daemon_stop
+}
+
+@test "a client's TCP socket has TCP_NODELAY: a reply never waits for the ack of the one before" {
+	daemon_start -v
+	hold_connections 1
+	assert_nodelay "$(daemon_children)"
 }
 
 @test "serves IPv4 on 127.0.0.1 with port 0 picking a free port" {

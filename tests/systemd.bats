@@ -16,6 +16,7 @@ setup() {
 }
 
 teardown() {
+	release_held
 	ssa_stop
 }
 
@@ -78,6 +79,17 @@ unix:$sock"
 	daemon_stop
 	# The socket file belongs to systemd and is left alone.
 	[ -S "$sock" ]
+}
+
+@test "Accept=no: a client of systemd's socket has TCP_NODELAY too" {
+	local port
+	port=$(free_port)
+	ssa_start 1 -l "127.0.0.1:$port" "$SOCK64D" -v $(spares_option)
+	# systemd's socket has no TCP_NODELAY: each child sets it.
+	hold_client "$port"
+	wait_until 10 eval '[ "$(cat "/proc/$DAEMON_PID/comm")" = sock64d ]'
+	wait_until 5 connected_children 1
+	assert_nodelay "$(daemon_children)"
 }
 
 @test "Accept=no: serving many clients over systemd's socket leaves no zombie" {
