@@ -86,6 +86,7 @@ compat_pipe(int fds[2])
 			saved = errno;
 			close(fds[0]);
 			close(fds[1]);
+			fds[0] = fds[1] = -1;
 			errno = saved;
 			return -1;
 		}

@@ -23,6 +23,23 @@
 #define LOOP_REPORT_MS		1000
 
 /*
+ * How many summaries a pipe of size bytes holds for sure.  Linux fills
+ * a pipe a page at a time and starts a new page for a write that does
+ * not fit whole in the last one: 65536 bytes hold 16 x 24 summaries of
+ * 168 bytes, not 390.
+ */
+static size_t
+loop_tally_room(size_t size)
+{
+	long	 page = sysconf(_SC_PAGESIZE);
+	size_t	 one = sizeof(struct tally_conn);
+
+	if (page <= 0 || (size_t)page < one || size < (size_t)page)
+		return size / one;
+	return size / (size_t)page * ((size_t)page / one);
+}
+
+/*
  * The pipe the children's summaries come down: both ends close-on-exec
  * and non-blocking (a child never waits for a busy parent; its summary
  * is then lost, not its connection).  Returns 0, or -1 with errno.
@@ -33,8 +50,8 @@ loop_tally_open(struct loop *lp)
 	lp->tally_pipe[0] = lp->tally_pipe[1] = -1;
 	if (compat_pipe(lp->tally_pipe) == -1)
 		return -1;
-	lp->tally_room = compat_pipe_size(lp->tally_pipe[0]) /
-	    sizeof(struct tally_conn);
+	lp->tally_room = loop_tally_room(
+	    compat_pipe_size(lp->tally_pipe[0]));
 	lp->tally.started_ms = util_wall_ms();
 	return 0;
 }
