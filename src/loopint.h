@@ -1,7 +1,8 @@
 /*
  * sock64: the parent loop's own state, shared by its files: loop.c
- * (waiting, accepting, forking, reaping), loopstop.c (shutdown) and
- * spare.c (children forked ahead of demand).
+ * (waiting, accepting, forking, reaping), loopchild.c (a new child's
+ * side), loopstop.c (shutdown) and spare.c (children forked ahead of
+ * demand).
  */
 #ifndef SOCK64_LOOPINT_H
 #define SOCK64_LOOPINT_H
@@ -57,10 +58,12 @@ struct loop {
 #define LOOP_PFD_LISTENERS	2
 
 void	loop_reap(struct loop *);
+void	loop_stop(struct loop *);
+
+/* loopchild.c */
 void	loop_child_drop(struct loop *);
 void	loop_child(const struct loop *, const struct accepted *, int)
 	    __attribute__((noreturn));
-void	loop_stop(struct loop *);
 
 /* loopreport.c */
 int	loop_tally_open(struct loop *);
