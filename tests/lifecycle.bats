@@ -76,25 +76,7 @@ stop_and_check() {
 	before=$(daemon_fds)
 	# One client process for all 1000: a fork and exec of sock64 per
 	# connection would make this a test of the machine's fork.
-	run -0 "$PYTHON3" - "$DAEMON_PORT" <<'PY'
-import socket, sys
-port = int(sys.argv[1])
-for i in range(1000):
-    msg = b"n%d" % i
-    frame = str(len(msg)).encode().ljust(64) + msg
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(frame)
-    s.shutdown(socket.SHUT_WR)
-    got = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    s.close()
-    assert got == frame, ("connection %d" % i, got)
-print("1000 served")
-PY
+	run -0 "$PYTHON3" "$BATS_TEST_DIRNAME/churn.py" "$DAEMON_PORT" 1000
 	assert_output "1000 served"
 	wait_until 5 no_zombies
 	wait_until 5 eval '[ -z "$(daemon_children)" ]'
