@@ -92,7 +92,11 @@ daemon_all_children() {
 # is_spare PID: true for a spare child still waiting for its client
 # (its name says so until it has one).
 is_spare() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = sock64d-spare ]
+	local comm
+	# read, not $(cat): no process forked per question; the callers
+	# ask it in loops over pids.
+	{ read -r comm <"/proc/$1/comm"; } 2>/dev/null || return 1
+	[ "$comm" = sock64d-spare ]
 }
 
 # daemon_children: the pids of the daemon's children that serve (or
@@ -203,10 +207,10 @@ marker_procs() {
 		pid=${pid%/cmdline}
 		[ "$pid" = "$DAEMON_PID" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
-		# A spare is a copy of the daemon, with its command line.
-		is_spare "$pid" && continue
 		mapfile -d '' args 2>/dev/null <"$f" || continue
-		[[ " ${args[*]} " == *"$1"* ]] && echo "$pid"
+		[[ " ${args[*]} " == *"$1"* ]] || continue
+		# A spare is a copy of the daemon, with its command line.
+		is_spare "$pid" || echo "$pid"
 	done
 	return 0
 }
