@@ -41,7 +41,7 @@ man_options() {
 
 @test "mandoc -T lint finds nothing to warn about in any page" {
 	command -v mandoc >/dev/null ||
-	    skip "mandoc is not installed (package mandoc)"
+	    missing "mandoc is not installed (package mandoc)"
 	local page
 	for page in $(pages); do
 		run -0 mandoc -T lint -W warning "$page"
@@ -51,7 +51,7 @@ man_options() {
 
 @test "groff -ww renders every page without a warning" {
 	command -v groff >/dev/null ||
-	    skip "groff is not installed (package groff-base)"
+	    missing "groff is not installed (package groff-base)"
 	local page
 	for page in $(pages); do
 		run -0 --separate-stderr groff -ww -z -Tutf8 -mandoc "$page"
