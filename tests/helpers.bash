@@ -57,7 +57,7 @@ daemon_alive() {
 # proc_state PID: the one-letter state of a process (R, S, Z, ...).
 proc_state() {
 	local stat
-	stat=$(_sock64_stat "$1") || return 1
+	_sock64_stat_into stat "$1" || return 1
 	echo "${stat%% *}"
 }
 
@@ -103,7 +103,9 @@ is_spare() {
 # served) a client, one per line: not the spares waiting for one.
 daemon_children() {
 	local pid
-	for pid in $(daemon_all_children); do
+	local -a kids
+	_sock64_children_into kids "$DAEMON_PID"
+	for pid in ${kids[@]+"${kids[@]}"}; do
 		is_spare "$pid" || echo "$pid"
 	done
 }
@@ -111,7 +113,9 @@ daemon_children() {
 # daemon_spares: the pids of the spares waiting for a client.
 daemon_spares() {
 	local pid
-	for pid in $(daemon_all_children); do
+	local -a kids
+	_sock64_children_into kids "$DAEMON_PID"
+	for pid in ${kids[@]+"${kids[@]}"}; do
 		if is_spare "$pid"; then echo "$pid"; fi
 	done
 }

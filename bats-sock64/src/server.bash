@@ -10,13 +10,15 @@
 # client's --connect takes it), SOCK64D_ADDRS (all, one per line),
 # SOCK64D_PORT (the first TCP port) and SOCK64D_PORTS (what -1 printed).
 sock64_start() {
-	local dir bin fifo fd line rc status=0 end us left timeout k host
+	local dir bin fifo fd line rc status=0 end us left timeout k host now
+	local ppid
 	local -a ports=() addrs=() listens=()
 	dir=$(_sock64_tmpdir) || return
 	timeout=${SOCK64_START_TIMEOUT:-10}
-	us=$(_sock64_us "$timeout") || return
-	if [ -n "${SOCK64D_PID:-}" ] && _sock64_alive "$SOCK64D_PID" &&
-	    [ "$(_sock64_ppid "$SOCK64D_PID")" = "$BASHPID" ]; then
+	_sock64_us_into us "$timeout" || return
+	if [ -n "${SOCK64D_PID:-}" ] &&
+	    _sock64_ppid_into ppid "$SOCK64D_PID" && [ "$ppid" = "$BASHPID" ] &&
+	    _sock64_alive "$SOCK64D_PID"; then
 		_sock64_fail "sock64_start: a server is running already" \
 		    pid "$SOCK64D_PID" hint "sock64_stop it first"
 		return
@@ -41,9 +43,11 @@ sock64_start() {
 	SOCK64D_PID=$!
 	exec {fd}<"$fifo"
 	rm -f "$fifo"
-	end=$(($(_sock64_now_us) + us))
+	_sock64_now_into now
+	end=$((now + us))
 	while :; do
-		us=$((end - $(_sock64_now_us)))
+		_sock64_now_into now
+		us=$((end - now))
 		if ((us <= 0)); then
 			rc=142
 			break
@@ -108,8 +112,8 @@ sock64_start_unix() {
 # a status other than 0, or left a child running.  Without a server it
 # does nothing, so that teardown may always call it.
 sock64_stop() {
-	local pid=${SOCK64D_PID:-} timeout status=0 zombies children c
-	local -a problems=()
+	local pid=${SOCK64D_PID:-} timeout status=0 zombies c ppid
+	local -a problems=() children
 	[ -n "$pid" ] || return 0
 	timeout=${SOCK64_STOP_TIMEOUT:-10}
 	_sock64_us "$timeout" >/dev/null || return
@@ -122,7 +126,7 @@ sock64_stop() {
 		    log "$(_sock64_log_or_none)"
 		return
 	fi
-	if [ "$(_sock64_ppid "$pid")" != "$BASHPID" ]; then
+	if ! _sock64_ppid_into ppid "$pid" || [ "$ppid" != "$BASHPID" ]; then
 		SOCK64D_PID=
 		_sock64_fail "sock64_stop: sock64d is not a child of this shell" \
 		    pid "$pid" \
@@ -131,7 +135,7 @@ sock64_stop() {
 	fi
 	sock64_wait_until "$timeout" _sock64_no_zombies "$pid" ||
 	    zombies=$(_sock64_zombies "$pid")
-	children=$(_sock64_all_children "$pid")
+	_sock64_children_into children "$pid"
 	kill -TERM "$pid" 2>/dev/null || true
 	if ! sock64_wait_until "$timeout" _sock64_gone "$pid"; then
 		_sock64_kill "$pid"
@@ -146,7 +150,7 @@ sock64_stop() {
 	    problems+=("$(_sock64_status_words "$status") after SIGTERM")
 	[ -z "${zombies:-}" ] ||
 	    problems+=("left zombie children: ${zombies//$'\n'/ }")
-	for c in $children; do
+	for c in ${children[@]+"${children[@]}"}; do
 		! _sock64_alive "$c" || problems+=("child $c outlived it")
 	done
 	((${#problems[@]} == 0)) && return 0
@@ -159,22 +163,39 @@ sock64_stop() {
 # that serve a connection, one PID per line; spare children still
 # waiting for a client (sock64d --spares) are left out.
 sock64_children() {
-	local pid
-	for pid in $(_sock64_all_children "${1:-${SOCK64D_PID:-}}"); do
+	local pid comm
+	local -a kids
+	_sock64_children_into kids "${1:-${SOCK64D_PID:-}}"
+	for pid in ${kids[@]+"${kids[@]}"}; do
 		# A spare forked ahead of demand has no client yet.
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sock64d-spare ] ||
-		    echo "$pid"
+		comm=
+		{ IFS= read -r comm <"/proc/$pid/comm"; } 2>/dev/null || true
+		[ "$comm" = sock64d-spare ] || printf '%s\n' "$pid"
 	done
 }
 
 # _sock64_all_children PID: every child of PID, spares included.
 _sock64_all_children() {
-	local pid=$1 f kids
-	[ -n "$pid" ] || return 0
-	for f in /proc/"$pid"/task/*/children; do
-		{ kids=$(<"$f"); } 2>/dev/null || continue
-		[ -z "$kids" ] || printf '%s\n' $kids
+	local -a kids
+	_sock64_children_into kids "$1"
+	((${#kids[@]} == 0)) || printf '%s\n' "${kids[@]}"
+}
+
+# _sock64_children_into NAME PID: every child of PID, into the array
+# NAME (empty without PID), read without starting a process.
+_sock64_children_into() {
+	local f
+	local -a part
+	local -n _sock64_into=$1
+	_sock64_into=()
+	[ -n "$2" ] || return 0
+	for f in /proc/"$2"/task/*/children; do
+		part=()
+		# The list has no newline at its end: read says 1 but reads it.
+		{ read -r -a part <"$f"; } 2>/dev/null || true
+		_sock64_into+=(${part[@]+"${part[@]}"})
 	done
+	return 0
 }
 
 # _sock64_kill PID: SIGKILL and reap; for a server past saving.

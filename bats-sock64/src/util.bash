@@ -5,43 +5,76 @@
 # sock64_wait_until SECONDS COMMAND [ARG]...: runs COMMAND every 10 ms
 # until it succeeds.  Once SECONDS (whole or decimal) of real time have
 # passed it is run a last time, and its status is the result.
+# The loop itself starts no process (a clock read and a nap in bash), so
+# that waiting costs the machine next to nothing.
 sock64_wait_until() {
-	local us end
-	us=$(_sock64_us "$1") || return 2
+	local us end now
+	_sock64_us_into us "$1" || return 2
 	shift
-	end=$(($(_sock64_now_us) + us))
-	while (($(_sock64_now_us) < end)); do
+	_sock64_now_into now
+	end=$((now + us))
+	while ((now < end)); do
 		"$@" && return 0
-		sleep 0.01
+		_sock64_nap 0.01
+		_sock64_now_into now
 	done
 	"$@"
 }
 
 # _sock64_now_us: the wall clock in microseconds.
 _sock64_now_us() {
+	local now
+	_sock64_now_into now
+	printf '%s\n' "$now"
+}
+
+# _sock64_now_into NAME: the wall clock in microseconds, into NAME.
+_sock64_now_into() {
 	local t=$EPOCHREALTIME
-	printf '%s\n' "${t/[.,]/}"
+	printf -v "$1" '%s' "${t/[.,]/}"
+}
+
+# _sock64_nap SECONDS: sleeps without starting a process: a read that
+# times out on a FIFO nobody writes to, in the scratch directory; sleep(1)
+# outside a test.
+_sock64_nap() {
+	local dir=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-}} fifo nothing
+	fifo=$dir/.sock64-nap
+	if [ -z "$dir" ] ||
+	    ! { [ -p "$fifo" ] || mkfifo "$fifo" 2>/dev/null || [ -p "$fifo" ]; }; then
+		sleep "$1"
+		return 0
+	fi
+	# Opened for reading and writing, the FIFO never reaches end of file.
+	IFS= read -r -t "$1" nothing <>"$fifo" || true
 }
 
 # _sock64_us SECONDS: "5" or "0.25" as microseconds; status 2 and a
 # message for anything else.
 _sock64_us() {
+	local us
+	_sock64_us_into us "$1" || return 2
+	printf '%s\n' "$us"
+}
+
+# _sock64_us_into NAME SECONDS: _sock64_us, into NAME.
+_sock64_us_into() {
 	local whole frac=
-	if ! [[ $1 =~ ^[0-9]+(\.[0-9]*)?$ ]]; then
-		echo "bats-sock64: not a number of seconds: '$1'" >&2
+	if ! [[ $2 =~ ^[0-9]+(\.[0-9]*)?$ ]]; then
+		echo "bats-sock64: not a number of seconds: '$2'" >&2
 		return 2
 	fi
-	whole=${1%%.*}
-	[[ $1 == *.* ]] && frac=${1#*.}
+	whole=${2%%.*}
+	[[ $2 == *.* ]] && frac=${2#*.}
 	frac=${frac}000000
-	printf '%s\n' $((10#$whole * 1000000 + 10#${frac:0:6}))
+	printf -v "$1" '%s' $((10#$whole * 1000000 + 10#${frac:0:6}))
 }
 
 # _sock64_whole SECONDS: rounded up to a whole number, at least 1 (what
 # the client's -t takes).
 _sock64_whole() {
 	local us
-	us=$(_sock64_us "$1") || return 2
+	_sock64_us_into us "$1" || return 2
 	us=$(((us + 999999) / 1000000))
 	((us > 0)) || us=1
 	printf '%s\n' "$us"
@@ -51,14 +84,22 @@ _sock64_whole() {
 # (state, ppid, ...); status 1 when there is no such process.
 _sock64_stat() {
 	local stat
-	{ stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-	printf '%s\n' "${stat##*) }"
+	_sock64_stat_into stat "$1" || return 1
+	printf '%s\n' "$stat"
+}
+
+# _sock64_stat_into NAME PID: _sock64_stat, into NAME.  Read by bash
+# itself: the waits ask it in loops.
+_sock64_stat_into() {
+	local line
+	{ IFS= read -r line <"/proc/$2/stat"; } 2>/dev/null || return 1
+	printf -v "$1" '%s' "${line##*) }"
 }
 
 # _sock64_alive PID: true while PID runs (a zombie does not count).
 _sock64_alive() {
 	local stat
-	stat=$(_sock64_stat "$1") || return 1
+	_sock64_stat_into stat "$1" || return 1
 	[ "${stat%% *}" != Z ]
 }
 
@@ -69,23 +110,39 @@ _sock64_gone() {
 
 # _sock64_ppid PID: the parent of PID.
 _sock64_ppid() {
+	local ppid
+	_sock64_ppid_into ppid "$1" || return 1
+	printf '%s\n' "$ppid"
+}
+
+# _sock64_ppid_into NAME PID: _sock64_ppid, into NAME.
+_sock64_ppid_into() {
 	local stat
-	stat=$(_sock64_stat "$1") || return 1
-	set -- $stat
-	printf '%s\n' "$2"
+	_sock64_stat_into stat "$2" || return 1
+	stat=${stat#* }
+	printf -v "$1" '%s' "${stat%% *}"
 }
 
 # _sock64_zombies PID: those children of PID that are zombies.
 _sock64_zombies() {
 	local child stat
-	for child in $(_sock64_all_children "$1"); do
-		stat=$(_sock64_stat "$child") || continue
+	local -a kids
+	_sock64_children_into kids "$1"
+	for child in ${kids[@]+"${kids[@]}"}; do
+		_sock64_stat_into stat "$child" || continue
 		[ "${stat%% *}" != Z ] || printf '%s\n' "$child"
 	done
 }
 
 _sock64_no_zombies() {
-	[ -z "$(_sock64_zombies "$1")" ]
+	local child stat
+	local -a kids
+	_sock64_children_into kids "$1"
+	for child in ${kids[@]+"${kids[@]}"}; do
+		_sock64_stat_into stat "$child" || continue
+		[ "${stat%% *}" != Z ] || return 1
+	done
+	return 0
 }
 
 # _sock64_tmpdir: this test's scratch directory (the file's in
