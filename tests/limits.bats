@@ -5,6 +5,13 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# The churn tests make thousands of forks, 11 s here on an idle machine
+# whose fork costs 0.8 ms; the limit guards against a hang, not a slow
+# machine loaded twice over.
+setup_file() {
+	export BATS_TEST_TIMEOUT=120
+}
+
 teardown() {
 	daemon_stop
 	release_held
