@@ -184,16 +184,16 @@ _sock64_all_children() {
 # _sock64_children_into NAME PID: every child of PID, into the array
 # NAME (empty without PID), read without starting a process.
 _sock64_children_into() {
-	local f
-	local -a part
+	local _sock64_f
+	local -a _sock64_part
 	local -n _sock64_into=$1
 	_sock64_into=()
-	[ -n "$2" ] || return 0
-	for f in /proc/"$2"/task/*/children; do
-		part=()
+	[[ $2 =~ ^[0-9]+$ ]] || return 0
+	for _sock64_f in /proc/"$2"/task/*/children; do
+		_sock64_part=()
 		# The list has no newline at its end: read says 1 but reads it.
-		{ read -r -a part <"$f"; } 2>/dev/null || true
-		_sock64_into+=(${part[@]+"${part[@]}"})
+		{ read -r -a _sock64_part <"$_sock64_f"; } 2>/dev/null || true
+		_sock64_into+=(${_sock64_part[@]+"${_sock64_part[@]}"})
 	done
 	return 0
 }

@@ -8,15 +8,15 @@
 # The loop itself starts no process (a clock read and a nap in bash), so
 # that waiting costs the machine next to nothing.
 sock64_wait_until() {
-	local us end now
+	local us end _sock64_now
 	_sock64_us_into us "$1" || return 2
 	shift
-	_sock64_now_into now
-	end=$((now + us))
-	while ((now < end)); do
+	_sock64_now_into _sock64_now
+	end=$((_sock64_now + us))
+	while ((_sock64_now < end)); do
 		"$@" && return 0
 		_sock64_nap 0.01
-		_sock64_now_into now
+		_sock64_now_into _sock64_now
 	done
 	"$@"
 }
@@ -30,23 +30,26 @@ _sock64_now_us() {
 
 # _sock64_now_into NAME: the wall clock in microseconds, into NAME.
 _sock64_now_into() {
-	local t=$EPOCHREALTIME
-	printf -v "$1" '%s' "${t/[.,]/}"
+	local _sock64_t=$EPOCHREALTIME
+	printf -v "$1" '%s' "${_sock64_t/[.,]/}"
 }
 
 # _sock64_nap SECONDS: sleeps without starting a process: a read that
-# times out on a FIFO nobody writes to, in the scratch directory; sleep(1)
-# outside a test.
+# times out on a FIFO nobody writes to, .sock64-nap in the scratch
+# directory (made once, by mkfifo(1)).  sleep(1) outside a test, or
+# where no FIFO can be made.
 _sock64_nap() {
-	local dir=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-}} fifo nothing
+	local dir=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-}} fifo nothing rc=0
 	fifo=$dir/.sock64-nap
-	if [ -z "$dir" ] ||
-	    ! { [ -p "$fifo" ] || mkfifo "$fifo" 2>/dev/null || [ -p "$fifo" ]; }; then
-		sleep "$1"
-		return 0
+	if [ -n "$dir" ] && [ "${_sock64_nap_broken:-}" != "$dir" ] &&
+	    { [ -p "$fifo" ] || mkfifo "$fifo" 2>/dev/null || [ -p "$fifo" ]; }; then
+		# Opened for reading and writing, the FIFO never reaches end
+		# of file: only the time-out (a status over 128) ends the read.
+		{ IFS= read -r -t "$1" nothing <>"$fifo"; } 2>/dev/null || rc=$?
+		((rc <= 128)) || return 0
 	fi
-	# Opened for reading and writing, the FIFO never reaches end of file.
-	IFS= read -r -t "$1" nothing <>"$fifo" || true
+	_sock64_nap_broken=$dir
+	sleep "$1"
 }
 
 # _sock64_us SECONDS: "5" or "0.25" as microseconds; status 2 and a
@@ -59,15 +62,16 @@ _sock64_us() {
 
 # _sock64_us_into NAME SECONDS: _sock64_us, into NAME.
 _sock64_us_into() {
-	local whole frac=
+	local _sock64_whole _sock64_frac=
 	if ! [[ $2 =~ ^[0-9]+(\.[0-9]*)?$ ]]; then
 		echo "bats-sock64: not a number of seconds: '$2'" >&2
 		return 2
 	fi
-	whole=${2%%.*}
-	[[ $2 == *.* ]] && frac=${2#*.}
-	frac=${frac}000000
-	printf -v "$1" '%s' $((10#$whole * 1000000 + 10#${frac:0:6}))
+	_sock64_whole=${2%%.*}
+	[[ $2 == *.* ]] && _sock64_frac=${2#*.}
+	_sock64_frac=${_sock64_frac}000000
+	printf -v "$1" '%s' \
+	    $((10#$_sock64_whole * 1000000 + 10#${_sock64_frac:0:6}))
 }
 
 # _sock64_whole SECONDS: rounded up to a whole number, at least 1 (what
@@ -91,9 +95,15 @@ _sock64_stat() {
 # _sock64_stat_into NAME PID: _sock64_stat, into NAME.  Read by bash
 # itself: the waits ask it in loops.
 _sock64_stat_into() {
-	local line
-	{ IFS= read -r line <"/proc/$2/stat"; } 2>/dev/null || return 1
-	printf -v "$1" '%s' "${line##*) }"
+	local _sock64_line=
+	# Not /proc//stat, which is the kernel's, for an empty PID.
+	[[ $2 =~ ^[0-9]+$ ]] || return 1
+	# The whole file: a command name may hold a newline.
+	{ IFS= read -r -d '' _sock64_line <"/proc/$2/stat"; } 2>/dev/null ||
+	    true
+	[ -n "$_sock64_line" ] || return 1
+	_sock64_line=${_sock64_line%$'\n'}
+	printf -v "$1" '%s' "${_sock64_line##*) }"
 }
 
 # _sock64_alive PID: true while PID runs (a zombie does not count).
@@ -117,10 +127,10 @@ _sock64_ppid() {
 
 # _sock64_ppid_into NAME PID: _sock64_ppid, into NAME.
 _sock64_ppid_into() {
-	local stat
-	_sock64_stat_into stat "$2" || return 1
-	stat=${stat#* }
-	printf -v "$1" '%s' "${stat%% *}"
+	local _sock64_stat
+	_sock64_stat_into _sock64_stat "$2" || return 1
+	_sock64_stat=${_sock64_stat#* }
+	printf -v "$1" '%s' "${_sock64_stat%% *}"
 }
 
 # _sock64_zombies PID: those children of PID that are zombies.
