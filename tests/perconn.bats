@@ -359,7 +359,7 @@ env_of() {
 
 @test "-i under tcpserver: a program per connection, lines" {
 	command -v tcpserver >/dev/null ||
-	    skip "tcpserver is not installed (package ucspi-tcp)"
+	    missing "tcpserver is not installed (package ucspi-tcp)"
 	local port
 	tcpserver -1 -R -H 127.0.0.1 0 "$SOCK64D" -i --per-connection \
 	    --handler-io=lines -- sh -c "$LINES_LOOP" \
@@ -383,8 +383,7 @@ env_of() {
 # ssa_serve ARGS...: systemd-socket-activate ARGS on a free port, its
 # pid in BG_PIDS; the port in SSA_PORT.
 ssa_serve() {
-	SSA_PORT=$("$PYTHON3" -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	SSA_PORT=$(free_port)
 	DAEMON_LOG="$BATS_TEST_TMPDIR/ssa.log"
 	systemd-socket-activate -l "127.0.0.1:$SSA_PORT" "$@" \
 	    2>"$DAEMON_LOG" 3>&- &
@@ -394,7 +393,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 @test "under systemd, Accept=yes and Accept=no: a program per connection" {
 	command -v systemd-socket-activate >/dev/null ||
-	    skip "systemd-socket-activate is not installed (package systemd)"
+	    missing "systemd-socket-activate is not installed (package systemd)"
 	ssa_serve --inetd -a "$SOCK64D" -i --per-connection \
 	    --handler-io=lines -- sh -c "$LINES_LOOP"
 	seq 1 100 | "$SOCK64" -c "127.0.0.1:$SSA_PORT" -l >"$BATS_TEST_TMPDIR/out"
