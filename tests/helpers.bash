@@ -102,12 +102,7 @@ is_spare() {
 # daemon_children: the pids of the daemon's children that serve (or
 # served) a client, one per line: not the spares waiting for one.
 daemon_children() {
-	local pid
-	local -a kids
-	_sock64_children_into kids "$DAEMON_PID"
-	for pid in ${kids[@]+"${kids[@]}"}; do
-		is_spare "$pid" || echo "$pid"
-	done
+	sock64_children "$DAEMON_PID"
 }
 
 # daemon_spares: the pids of the spares waiting for a client.
