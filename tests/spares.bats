@@ -5,6 +5,7 @@
 # (SOCK64D_SPARES, see helpers.bash); these tests set --spares
 # themselves.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 teardown() {
