@@ -4,8 +4,9 @@
  * up to the CRLF), at most 107 bytes.  Version 2 starts with a 12-byte
  * signature, then a version and command byte, an address family and
  * transport byte, and a 16-bit length of what follows: the addresses,
- * then TLVs (a type byte, a 16-bit length, the value).  TLVs are skipped,
- * but they must fill the rest of the header exactly, as haproxy insists.
+ * then TLVs (a type byte, a 16-bit length, the value).  TLVs must fill the
+ * rest of the header exactly, as haproxy insists; proxytlv.c reads the
+ * ones we use.
  * Bytes are taken one at a time so that any split of the input gives the
  * same verdict and the decoder never eats past the header.  Pure code:
  * no I/O, no allocation, no globals.
@@ -18,10 +19,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "proxy.h"
+#include "proxytlv.h"
 
 #define V1_PREFIX	"PROXY "
 #define V1_PREFIX_LEN	6
@@ -251,6 +254,7 @@ v2_byte(struct proxy_decoder *d, unsigned char c, struct proxy_header *h)
 		 * a LOCAL or UNSPEC header is ignored whole, as the spec says.
 		 */
 		d->tlv_at = need > 0 ? PROXY_V2_FIXED + need : 0;
+		d->tlv_start = d->tlv_at;
 		break;
 	}
 	if (d->tlv_at != 0 && d->pos > d->tlv_at && v2_tlv_byte(d, c) == -1)
@@ -312,6 +316,7 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 {
 	const unsigned char	*a = d->buf + PROXY_V2_FIXED;
 	unsigned char		 fam = d->buf[13];
+	size_t			 end;
 
 	memset(h, 0, sizeof(*h));
 	h->version = 2;
@@ -339,6 +344,16 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 		v2_unix(a + V2_UNIX_LEN / 2, &h->dst, &h->dstlen);
 		break;
 	}
+	/*
+	 * The TLVs were checked to fit the header; those that start within
+	 * the first PROXY_V2_TLV_MAX bytes of them, all kept in buf, are
+	 * read.
+	 */
+	end = d->total - d->tlv_start > PROXY_V2_TLV_MAX ?
+	    d->tlv_start + PROXY_V2_TLV_MAX : d->total;
+	if (d->tlv_start != 0 && proxy_tlvs(d->buf + d->tlv_start,
+	    end - d->tlv_start, &h->tls) == -1)
+		return fail(d, "v2 SSL TLV malformed");
 	return PROXY_OK;
 }
 

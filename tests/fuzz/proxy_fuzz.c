@@ -22,6 +22,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static size_t	v2_addr_len(uint8_t);
 static void	check_tlvs(const uint8_t *, size_t, size_t);
+static void	check_tls(const struct proxy_header *);
 
 static enum proxy_status
 decode(const uint8_t *p, size_t n, size_t piece, int accept,
@@ -85,6 +86,33 @@ v2_addr_len(uint8_t fam)
 	return fam >> 4 < 4 && (fam & 0x0f) != 0 ? len[fam >> 4] : 0;
 }
 
+/*
+ * What reaches a program's environment: only a v2 header with addresses
+ * has TLS facts, and each value ends in its field with no control byte.
+ */
+static void
+check_tls(const struct proxy_header *h)
+{
+	const struct proxy_tls	*t = &h->tls;
+	const char		*f[] = { t->version, t->cipher, t->cn,
+				    t->sig_alg, t->key_alg, t->authority };
+	const size_t		 size[] = { sizeof(t->version),
+				    sizeof(t->cipher), sizeof(t->cn),
+				    sizeof(t->sig_alg), sizeof(t->key_alg),
+				    sizeof(t->authority) };
+	size_t			 i, k;
+
+	if ((h->version == 1 || h->local) && (t->tls || t->authority[0]))
+		abort();
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		for (k = 0; k < size[i] && f[i][k] != '\0'; k++)
+			if ((unsigned char)f[i][k] < 0x20 || f[i][k] == 0x7f)
+				abort();
+		if (k == size[i])
+			abort();
+	}
+}
+
 /* An accepted header's TLVs end exactly where the header does. */
 static void
 check_tlvs(const uint8_t *p, size_t at, size_t end)
@@ -124,9 +152,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (h1.version != h2.version || h1.local != h2.local ||
 	    h1.srclen != h2.srclen ||
-	    memcmp(&h1.src, &h2.src, sizeof(h1.src)) != 0)
+	    memcmp(&h1.src, &h2.src, sizeof(h1.src)) != 0 ||
+	    memcmp(&h1.tls, &h2.tls, sizeof(h1.tls)) != 0)
 		abort();
 	check_accepted(data, used1, &h1);
+	check_tls(&h1);
 	/* The client's bytes after the header are frames. */
 	frame_decoder_init(&fd, 1024);
 	(void)frame_decode_header(&fd, data + used1, size - used1, &fused);

@@ -358,6 +358,271 @@ test_unix_addresses(void)
 	    PROXY_MALFORMED, "unix header with a TLV too long taken");
 }
 
+/* Writes a TLV at p; returns its size. */
+static size_t
+put(unsigned char *p, unsigned char type, const void *v, size_t n)
+{
+	p[0] = type;
+	p[1] = (unsigned char)(n >> 8);
+	p[2] = (unsigned char)(n & 0xff);
+	memcpy(p + 3, v, n);
+	return 3 + n;
+}
+
+/* As put, with a string's bytes. */
+static size_t
+puts_tlv(unsigned char *p, unsigned char type, const char *s)
+{
+	return put(p, type, s, strlen(s));
+}
+
+/*
+ * An SSL TLV (0x20) at p: client flags, the verify result, then the
+ * sub-TLVs in sub[0..nsub).  Returns its size.
+ */
+static size_t
+put_ssl(unsigned char *p, unsigned char client, unsigned char verify,
+    const unsigned char *sub, size_t nsub)
+{
+	unsigned char	 v[1024];
+
+	v[0] = client;
+	v[1] = v[2] = v[3] = 0;
+	v[4] = verify;
+	memcpy(v + 5, sub, nsub);
+	return put(p, 0x20, v, 5 + nsub);
+}
+
+/*
+ * A v2 PROXY header for family fam (0x11 TCP4, 0x21 TCP6, 0x31 unix)
+ * around tlv[0..n), into buf; returns its size.
+ */
+static size_t
+v2_family(unsigned char *buf, unsigned char fam, const unsigned char *tlv,
+    size_t n)
+{
+	size_t	 alen;
+
+	alen = fam == 0x11 ? 12 : fam == 0x21 ? 36 : 216;
+	memcpy(buf, SIG "\x21", 13);
+	buf[13] = fam;
+	buf[14] = (unsigned char)((alen + n) >> 8);
+	buf[15] = (unsigned char)((alen + n) & 0xff);
+	memset(buf + 16, 0, alen);
+	if (fam == 0x11)
+		memcpy(buf + 16, V4BODY, 12);
+	else if (fam == 0x21)
+		memcpy(buf + 16, V6BODY, 36);
+	else
+		memcpy(buf + 16, "/run/c.sock", 11);
+	memcpy(buf + 16 + alen, tlv, n);
+	return 16 + alen + n;
+}
+
+/* The same, for TCP4. */
+static size_t
+v2_around(unsigned char *buf, const unsigned char *tlv, size_t n)
+{
+	return v2_family(buf, 0x11, tlv, n);
+}
+
+/* tlv_after: pad bytes of TLV, then t[0..n); returns the TLVs' size. */
+static size_t
+tlv_after(unsigned char *tlv, size_t pad, const unsigned char *t, size_t n)
+{
+	static const unsigned char	 zeros[4096];
+
+	put(tlv, 0x04, zeros, pad - 3);
+	memcpy(tlv + pad, t, n);
+	return pad + n;
+}
+
+/*
+ * At the edge of the bytes read: a TLV that ends on it is read, one a
+ * byte longer is not; of an SSL TLV cut short, the flags are read when
+ * they lie within.
+ */
+static void
+test_v2_tls_limit(void)
+{
+	static unsigned char	 buf[8192], tlv[4096], t[1024], sub[64];
+	struct proxy_header	 h;
+	size_t			 n, nt, ns, used;
+
+	nt = puts_tlv(t, 0x02, "abc");
+	n = v2_around(buf, tlv, tlv_after(tlv, PROXY_V2_TLV_MAX - nt, t, nt));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    strcmp(h.tls.authority, "abc") == 0, "TLV ending at the limit "
+	    "not read: '%s'", h.tls.authority);
+	n = v2_around(buf, tlv, tlv_after(tlv, PROXY_V2_TLV_MAX - nt + 1, t,
+	    nt));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.authority[0] == '\0', "TLV past the limit read: '%s'",
+	    h.tls.authority);
+
+	ns = puts_tlv(sub, 0x21, "TLSv1.3");
+	nt = put_ssl(t, 0x07, 0, sub, ns);
+	n = v2_around(buf, tlv, tlv_after(tlv, PROXY_V2_TLV_MAX - 8, t, nt));
+	CHECK(feed(buf, n, 7, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.tls && h.tls.verified && h.tls.version[0] == '\0',
+	    "SSL TLV with its flags on the limit: %d %d '%s'", h.tls.tls,
+	    h.tls.verified, h.tls.version);
+	n = v2_around(buf, tlv, tlv_after(tlv, PROXY_V2_TLV_MAX - 7, t, nt));
+	CHECK(feed(buf, n, 7, PROXY_V2, &h, &used) == PROXY_OK && !h.tls.tls,
+	    "SSL TLV with its flags past the limit read");
+
+	/* An SSL TLV first, then more TLVs than are kept. */
+	memcpy(tlv, t, nt);
+	memset(t, 'p', sizeof(t));
+	n = nt + put(tlv + nt, 0x04, t, sizeof(t));
+	n += put(tlv + n, 0x04, t, sizeof(t));
+	n = v2_around(buf, tlv, n);
+	CHECK(feed(buf, n, 100, PROXY_V2, &h, &used) == PROXY_OK && used == n &&
+	    h.tls.tls && strcmp(h.tls.version, "TLSv1.3") == 0,
+	    "SSL TLV before 2 KiB of others: %d '%s'", h.tls.tls,
+	    h.tls.version);
+
+	/* A second SSL TLV replaces the first whole. */
+	ns = puts_tlv(sub, 0x22, "admin");
+	nt = put_ssl(t, 0x07, 0, sub, ns);
+	nt += put_ssl(t + nt, 0x01, 0, sub, 0);
+	n = v2_around(buf, t, nt);
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.tls && !h.tls.cert && !h.tls.verified &&
+	    h.tls.cn[0] == '\0', "two SSL TLVs mixed: %d %d '%s'",
+	    h.tls.cert, h.tls.verified, h.tls.cn);
+}
+
+/* The TLVs follow the address block of each family. */
+static void
+test_v2_tls_families(void)
+{
+	static const unsigned char	 fams[] = { 0x11, 0x21, 0x31 };
+	static unsigned char		 buf[2048], t[256], sub[64];
+	struct proxy_header		 h;
+	size_t				 i, n, ns, used;
+
+	ns = puts_tlv(sub, 0x21, "TLSv1.2");
+	n = put_ssl(t, 0x07, 0, sub, ns);
+	n += puts_tlv(t + n, 0x02, "sock64.example");
+	for (i = 0; i < sizeof(fams); i++) {
+		memset(&h, 0, sizeof(h));
+		CHECK(feed(buf, v2_family(buf, fams[i], t, n), 3, PROXY_V2,
+		    &h, &used) == PROXY_OK && h.tls.verified &&
+		    strcmp(h.tls.version, "TLSv1.2") == 0 &&
+		    strcmp(h.tls.authority, "sock64.example") == 0,
+		    "family 0x%02x: %d '%s' '%s'", fams[i], h.tls.verified,
+		    h.tls.version, h.tls.authority);
+	}
+}
+
+/* What haproxy sends with proxy-v2-options ssl,cert-cn,...,authority. */
+static void
+test_v2_tls(void)
+{
+	static unsigned char	 buf[4096], tlv[2048], sub[1024];
+	struct proxy_header	 h;
+	struct proxy_decoder	 d;
+	size_t			 n, ns, used, piece;
+	char			 cn[300];
+
+	ns = puts_tlv(sub, 0x21, "TLSv1.3");
+	ns += puts_tlv(sub + ns, 0x22, "client one");
+	ns += puts_tlv(sub + ns, 0x23, "TLS_AES_256_GCM_SHA384");
+	ns += puts_tlv(sub + ns, 0x24, "RSA-SHA256");
+	ns += puts_tlv(sub + ns, 0x25, "RSA2048");
+	ns += puts_tlv(sub + ns, 0x26, "X25519");	/* not read */
+	n = puts_tlv(tlv, 0x02, "sock64.example");
+	n += puts_tlv(tlv + n, 0x05, "unique id");	/* skipped */
+	n += put_ssl(tlv + n, 0x07, 0, sub, ns);
+	n = v2_around(buf, tlv, n);
+	for (piece = 1; piece <= n; piece += piece < 40 ? 1 : 97) {
+		memset(&h, 0, sizeof(h));
+		CHECK(feed(buf, n, piece, PROXY_V2, &h, &used) == PROXY_OK &&
+		    used == n, "piece %zu: refused", piece);
+		CHECK(h.tls.tls && h.tls.cert && h.tls.verified,
+		    "piece %zu: flags %d %d %d", piece, h.tls.tls, h.tls.cert,
+		    h.tls.verified);
+		CHECK(strcmp(h.tls.version, "TLSv1.3") == 0 &&
+		    strcmp(h.tls.cn, "client one") == 0 &&
+		    strcmp(h.tls.cipher, "TLS_AES_256_GCM_SHA384") == 0 &&
+		    strcmp(h.tls.sig_alg, "RSA-SHA256") == 0 &&
+		    strcmp(h.tls.key_alg, "RSA2048") == 0 &&
+		    strcmp(h.tls.authority, "sock64.example") == 0,
+		    "piece %zu: %s/%s/%s/%s/%s/%s", piece, h.tls.version,
+		    h.tls.cn, h.tls.cipher, h.tls.sig_alg, h.tls.key_alg,
+		    h.tls.authority);
+	}
+
+	/* A certificate that failed verification; then none at all. */
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x03, 20, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.tls && h.tls.cert && !h.tls.verified, "verify 20 taken as "
+	    "verified");
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x01, 0, sub, 0));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.tls && !h.tls.cert && !h.tls.verified &&
+	    h.tls.version[0] == '\0', "no certificate: %d %d", h.tls.cert,
+	    h.tls.verified);
+	/* Not TLS: the balancer's flags say so, whatever else is there. */
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x00, 0, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK && !h.tls.tls,
+	    "a plain client taken for TLS");
+
+	/* A control byte or a value too long for its field is left out. */
+	ns = puts_tlv(sub, 0x21, "TLSv1.3");
+	ns += puts_tlv(sub + ns, 0x22, "evil\nSSL_CLIENT_VERIFY=SUCCESS");
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.cn[0] == '\0' && strcmp(h.tls.version, "TLSv1.3") == 0,
+	    "cn with a newline: %s", h.tls.cn);
+	ns = put(sub, 0x22, "a\0b", 3);
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.cn[0] == '\0', "cn with a NUL: %s", h.tls.cn);
+	memset(cn, 'c', sizeof(cn));
+	ns = put(sub, 0x22, cn, sizeof(h.tls.cn) - 1);
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    strlen(h.tls.cn) == sizeof(h.tls.cn) - 1, "longest cn: %zu",
+	    strlen(h.tls.cn));
+	ns = put(sub, 0x22, cn, sizeof(h.tls.cn));
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns));
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK &&
+	    h.tls.cn[0] == '\0', "cn too long: %zu", strlen(h.tls.cn));
+
+	/* An SSL TLV that its own parts do not fill is refused. */
+	n = v2_around(buf, tlv, put(tlv, 0x20, "\x07\0\0\0", 4));
+	proxy_decoder_init(&d, PROXY_V2);
+	CHECK(proxy_decode(&d, buf, n, &used, &h) == PROXY_MALFORMED &&
+	    strstr(d.why, "SSL") != NULL, "short SSL TLV taken");
+	ns = puts_tlv(sub, 0x21, "TLSv1.3");
+	sub[2] = 8;			/* one byte past the SSL TLV */
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns));
+	CHECK(feed(buf, n, 1, PROXY_V2, &h, &used) == PROXY_MALFORMED,
+	    "sub-TLV past the SSL TLV taken");
+	sub[2] = 7;
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, ns - 1));
+	CHECK(feed(buf, n, 1, PROXY_V2, &h, &used) == PROXY_MALFORMED,
+	    "SSL TLV ending inside a sub-TLV taken");
+
+	/* TLVs past the bytes kept are checked, skipped, not read. */
+	memset(cn, 'f', sizeof(cn));
+	n = 0;
+	while (n < PROXY_V2_TLV_MAX)
+		n += put(tlv + n, 0x04, cn, 250);
+	n += put_ssl(tlv + n, 0x01, 0, sub, 0);
+	n = v2_around(buf, tlv, n);
+	memset(&h, 0, sizeof(h));
+	CHECK(feed(buf, n, 64, PROXY_V2, &h, &used) == PROXY_OK && used == n &&
+	    !h.tls.tls, "SSL TLV past the bytes kept: %d", h.tls.tls);
+	/* A LOCAL header's TLVs are not read. */
+	n = v2_around(buf, tlv, put_ssl(tlv, 0x07, 0, sub, 0));
+	buf[12] = 0x20;
+	CHECK(feed(buf, n, n, PROXY_V2, &h, &used) == PROXY_OK && h.local &&
+	    !h.tls.tls, "LOCAL header's SSL TLV read");
+}
+
 int
 main(void)
 {
@@ -366,5 +631,8 @@ main(void)
 	test_v2_long_tlvs();
 	test_v2_tlv_overrun();
 	test_unix_addresses();
+	test_v2_tls();
+	test_v2_tls_limit();
+	test_v2_tls_families();
 	return check_exit("proxy_test");
 }
