@@ -185,13 +185,18 @@ exec_env_kept(const struct exec_env *env, const char *entry)
  * Whether the entry "NAME=value" is one of the names that describe a
  * connection.  When this connection's own are set, such names left in
  * the server's environment (from whatever started it) must not reach
- * the program: a stale TCPREMOTEHOST beside PROTO=UNIX would mislead it.
+ * the program: a stale TCPREMOTEHOST beside PROTO=UNIX, or an
+ * SSL_CLIENT_VERIFY beside a client that sent no certificate, would
+ * mislead it.  mod_ssl's and ucspi-ssl's SSL_ names go too; OpenSSL's
+ * own, such as SSL_CERT_FILE, stay.
  */
 static int
 exec_env_peer_name(const char *entry)
 {
 	static const char *const prefixes[] = { "PROTO=", "TCP", "UNIX",
-	    "REMOTE_ADDR=", "REMOTE_PORT=", "PROXY" };
+	    "REMOTE_ADDR=", "REMOTE_PORT=", "PROXY", "SSL_PROTOCOL=",
+	    "SSL_CIPHER", "SSL_TLS_SNI", "SSL_CLIENT_", "SSL_SERVER_",
+	    "SSL_SESSION_" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)

@@ -2,7 +2,8 @@
  * sock64: a connection's two ends as environment variables for the
  * programs the exec handler runs.  TCP gets the UCSPI names tcpserver
  * sets and systemd's REMOTE_ADDR/REMOTE_PORT; unix sockets get PROTO=UNIX
- * and the peer's uid, gid and pid.  A descriptor that is not a socket
+ * and the peer's uid, gid and pid.  Behind a balancer, the client and
+ * TLS session its PROXY header reports.  A descriptor that is not a socket
  * (inetd mode over pipes, as under tcpserver) gets nothing: whoever
  * started us has set the variables already.
  */
@@ -22,11 +23,13 @@
 #include "addr.h"
 #include "compat.h"
 #include "peer.h"
+#include "proxy.h"
 
 static int	peer_add(struct peer_env *, const char *, const char *);
 static int	peer_tcp(int, const struct sockaddr_storage *,
 		    struct peer_env *);
 static int	peer_unix(int, struct peer_env *);
+static int	peer_tls(const struct proxy_tls *, struct peer_env *);
 static int	peer_ip(const struct sockaddr_storage *, char *, size_t,
 		    char *, size_t);
 static const char	*peer_get(const struct peer_env *, const char *);
@@ -62,8 +65,7 @@ peer_env(int fd, struct peer_env *pe)
  * The local address stays ours.  Returns 0, or -1 with errno set.
  */
 int
-peer_env_proxied(int fd, const struct sockaddr_storage *client,
-    struct peer_env *pe)
+peer_env_proxied(int fd, const struct proxy_header *ph, struct peer_env *pe)
 {
 	struct peer_env	 real;
 	const char	*v;
@@ -71,7 +73,7 @@ peer_env_proxied(int fd, const struct sockaddr_storage *client,
 
 	memset(pe, 0, sizeof(*pe));
 	if (peer_env(fd, &real) == -1 ||
-	    peer_ip(client, ip, sizeof(ip), port, sizeof(port)) == -1)
+	    peer_ip(&ph->src, ip, sizeof(ip), port, sizeof(port)) == -1)
 		return -1;
 	if (peer_add(pe, "PROTO", "TCP") == -1 ||
 	    peer_add(pe, "TCPREMOTEIP", ip) == -1 ||
@@ -91,7 +93,36 @@ peer_env_proxied(int fd, const struct sockaddr_storage *client,
 	if ((v = peer_get(&real, "TCPREMOTEPORT")) != NULL &&
 	    peer_add(pe, "PROXYREMOTEPORT", v) == -1)
 		return -1;
-	return 0;
+	return ph->tls.tls ? peer_tls(&ph->tls, pe) : 0;
+}
+
+/*
+ * The client's TLS session with the balancer, under the names mod_ssl
+ * gives CGI programs.  A value the header did not carry is not set, nor
+ * a common name without a certificate; SSL_CLIENT_VERIFY always is:
+ * SUCCESS, FAILED or NONE (no certificate).
+ */
+static int
+peer_tls(const struct proxy_tls *t, struct peer_env *pe)
+{
+	const struct {
+		const char	*name, *value;
+	} text[] = {
+		{ "SSL_PROTOCOL", t->version },
+		{ "SSL_CIPHER", t->cipher },
+		{ "SSL_TLS_SNI", t->authority },
+		{ "SSL_CLIENT_S_DN_CN", t->cert ? t->cn : "" },
+		{ "SSL_SERVER_A_SIG", t->sig_alg },
+		{ "SSL_SERVER_A_KEY", t->key_alg },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		if (text[i].value[0] != '\0' &&
+		    peer_add(pe, text[i].name, text[i].value) == -1)
+			return -1;
+	return peer_add(pe, "SSL_CLIENT_VERIFY", !t->cert ? "NONE" :
+	    t->verified ? "SUCCESS" : "FAILED");
 }
 
 /* The value of NAME in pe, or NULL. */
@@ -101,9 +132,9 @@ peer_get(const struct peer_env *pe, const char *name)
 	size_t	 i, len = strlen(name);
 
 	for (i = 0; i < pe->n; i++)
-		if (strncmp(pe->buf[i], name, len) == 0 &&
-		    pe->buf[i][len] == '=')
-			return pe->buf[i] + len + 1;
+		if (strncmp(pe->vars[i], name, len) == 0 &&
+		    pe->vars[i][len] == '=')
+			return pe->vars[i] + len + 1;
 	return NULL;
 }
 
@@ -111,20 +142,21 @@ peer_get(const struct peer_env *pe, const char *name)
 static int
 peer_add(struct peer_env *pe, const char *name, const char *value)
 {
+	size_t	 room = sizeof(pe->buf) - pe->used;
 	int	 n;
 
 	if (pe->n == PEER_ENV_MAX) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	n = snprintf(pe->buf[pe->n], PEER_ENV_LEN, "%s=%s", name, value);
-	if (n < 0 || n >= PEER_ENV_LEN) {
+	n = snprintf(pe->buf + pe->used, room, "%s=%s", name, value);
+	if (n < 0 || (size_t)n >= room) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	pe->vars[pe->n] = pe->buf[pe->n];
-	pe->n++;
+	pe->vars[pe->n++] = pe->buf + pe->used;
 	pe->vars[pe->n] = NULL;
+	pe->used += (size_t)n + 1;
 	return 0;
 }
 

@@ -259,7 +259,7 @@ session_run(int rfd, int wfd, int sockfd, const struct conn_opts *co,
 		o.handler = &echo_handler;
 		return conn_serve(rfd, wfd, &o);
 	}
-	if ((ph != NULL ? peer_env_proxied(sockfd, &ph->src, &pe) :
+	if ((ph != NULL ? peer_env_proxied(sockfd, ph, &pe) :
 	    peer_env(sockfd, &pe)) == -1) {
 		log_warn("%s: peer address", o.peer);
 		if (o.tally != NULL)

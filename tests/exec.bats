@@ -134,11 +134,15 @@ new_marker() {
 @test "connection variables left in the server's environment never reach the program" {
 	local sock="$BATS_TEST_TMPDIR/s.sock"
 	TCPREMOTEIP=192.0.2.66 TCPREMOTEHOST=stale.example PROTO=TCP \
-	    REMOTE_ADDR=192.0.2.66 daemon_start_with -l "unix:$sock" \
-	    -- sh "$FIXTURES/exec_env.sh"
+	    REMOTE_ADDR=192.0.2.66 SSL_CLIENT_VERIFY=SUCCESS \
+	    SSL_CLIENT_S_DN_CN=admin SSL_SESSION_ID=00ff SSL_PROTOCOL=TLSv1.3 \
+	    SSL_CERT_FILE=/etc/ssl/certs/ca.pem \
+	    daemon_start_with -l "unix:$sock" -- sh "$FIXTURES/exec_env.sh"
 	run -0 exec_client --unix "$sock" one
 	assert_line PROTO=UNIX
-	refute_line --regexp '^(TCP|REMOTE_)'
+	refute_line --regexp '^(TCP|REMOTE_|SSL_CLIENT_|SSL_SESSION_|SSL_PROTOCOL)'
+	# Not a connection's: OpenSSL's own variables stay.
+	assert_line SSL_CERT_FILE=/etc/ssl/certs/ca.pem
 }
 
 @test "a successful run leaves nothing behind: its background jobs are killed" {

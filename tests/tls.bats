@@ -18,11 +18,20 @@ setup() {
 	    missing "openssl is not installed (package openssl)"
 	command -v socat >/dev/null ||
 	    missing "socat is not installed (package socat)"
+	[[ $(socat -hh 2>/dev/null) == *snihost* ]] ||
+	    missing "socat has no snihost option (socat 1.7.4 or later)"
 	cat >"$BATS_TEST_TMPDIR/who" <<'SH'
 #!/bin/sh
-# The request, then the client as the program sees it.
-printf '%s %s %s %s' "$(cat)" "$TCPREMOTEIP" "$TCPREMOTEPORT" \
-    "${PROXYREMOTEIP-none}"
+# The request, then the client as the program sees it; for "tls", the
+# TLS session as the program sees it.
+req=$(cat)
+if [ "$req" = tls ]; then
+	echo
+	env | grep "^SSL_" | sort
+else
+	printf '%s %s %s %s' "$req" "$TCPREMOTEIP" "$TCPREMOTEPORT" \
+	    "${PROXYREMOTEIP-none}"
+fi
 SH
 	chmod +x "$BATS_TEST_TMPDIR/who"
 	daemon_start -v --proxy-protocol v2 --proxy-from 127.0.0.1 -- \
@@ -32,10 +41,16 @@ SH
 	    -out "$BATS_TEST_TMPDIR/cert.pem" 2>"$BATS_TEST_TMPDIR/openssl.log"
 	cat "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem" \
 	    >"$BATS_TEST_TMPDIR/sock64.pem"
+	# Client certificates: "client one", which the CA file holds, and
+	# "stranger", which it does not.  HAProxy asks for one and, with
+	# crt-ignore-err, lets a failed one through for the handler to see.
+	client_cert client1 "client one"
+	client_cert stranger stranger
+	cp "$BATS_TEST_TMPDIR/client1.crt" "$BATS_TEST_TMPDIR/clients-ca.pem"
 	TLS_PORT=$(free_port)
 	sed -e "s|127\.0\.0\.1:8443|127.0.0.1:$TLS_PORT|" \
 	    -e "s|127\.0\.0\.1:8001|127.0.0.1:$DAEMON_PORT|" \
-	    -e "s|/etc/haproxy/sock64\.pem|$BATS_TEST_TMPDIR/sock64.pem|" \
+	    -e "s|/etc/haproxy/sock64\.pem|$BATS_TEST_TMPDIR/sock64.pem verify optional ca-file $BATS_TEST_TMPDIR/clients-ca.pem crt-ignore-err all|" \
 	    "$BATS_TEST_DIRNAME/../contrib/haproxy-tls.cfg" \
 	    >"$BATS_TEST_TMPDIR/haproxy.cfg"
 	run -0 grep -c "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/haproxy.cfg"
@@ -62,10 +77,24 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2).close()' \
 	    "$TLS_PORT" 2>/dev/null
 }
 
-# tls_client FROM: sends stdin over TLS from address FROM, verifying the
-# certificate, and prints what comes back until the server closes.
+# client_cert NAME CN: a self-signed certificate with common name CN, as
+# NAME.crt, and it with its key as NAME.pem.
+client_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -days 1 -subj "/CN=$2" -keyout "$BATS_TEST_TMPDIR/$1.key" \
+	    -out "$BATS_TEST_TMPDIR/$1.crt" 2>>"$BATS_TEST_TMPDIR/openssl.log"
+	cat "$BATS_TEST_TMPDIR/$1.crt" "$BATS_TEST_TMPDIR/$1.key" \
+	    >"$BATS_TEST_TMPDIR/$1.pem"
+}
+
+# tls_client FROM [OPTION...]: sends stdin over TLS from address FROM,
+# verifying the certificate, with socat's OPENSSL options OPTION..., and
+# prints what comes back until the server closes.
 tls_client() {
-	socat -t 10 -T 20 - "OPENSSL:127.0.0.1:$TLS_PORT,bind=$1,cafile=$BATS_TEST_TMPDIR/cert.pem,commonname=localhost"
+	local opts="bind=$1,cafile=$BATS_TEST_TMPDIR/cert.pem,commonname=localhost"
+	shift
+	[ $# -eq 0 ] || opts+=,$(IFS=,; echo "$*")
+	socat -t 10 -T 20 - "OPENSSL:127.0.0.1:$TLS_PORT,$opts"
 }
 
 @test "frames over TLS through haproxy reach the handler with the real client address" {
@@ -87,4 +116,33 @@ tls_client() {
 	    --timeout 10 <"$BATS_TEST_TMPDIR/req"
 	refute_output --partial plain
 	run -1 grep -E "connected" "$DAEMON_LOG"
+}
+
+@test "the handler sees the client's TLS session as mod_ssl's SSL_ variables" {
+	frame tls >"$BATS_TEST_TMPDIR/req"
+	run -0 tls_client 127.0.0.2 "cert=$BATS_TEST_TMPDIR/client1.pem" \
+	    snihost=sock64.example <"$BATS_TEST_TMPDIR/req"
+	assert_line --partial "SSL_CLIENT_S_DN_CN=client one"
+	assert_line SSL_CLIENT_VERIFY=SUCCESS
+	assert_line SSL_TLS_SNI=sock64.example
+	assert_line --regexp '^SSL_PROTOCOL=TLSv1\.[23]$'
+	assert_line --regexp '^SSL_CIPHER=[A-Z0-9_-]+$'
+	# The server's certificate: RSA 2048, signed with SHA-256.
+	assert_line --regexp '^SSL_SERVER_A_KEY=RSA2048$'
+	assert_line --regexp '^SSL_SERVER_A_SIG=RSA-SHA256$'
+	run -1 grep -E "warning" "$DAEMON_LOG"
+}
+
+@test "a certificate that fails verification is FAILED, none is NONE" {
+	frame tls >"$BATS_TEST_TMPDIR/req"
+	run -0 tls_client 127.0.0.2 "cert=$BATS_TEST_TMPDIR/stranger.pem" \
+	    <"$BATS_TEST_TMPDIR/req"
+	assert_line --partial "SSL_CLIENT_S_DN_CN=stranger"
+	assert_line SSL_CLIENT_VERIFY=FAILED
+	run -0 tls_client 127.0.0.2 nosni=1 <"$BATS_TEST_TMPDIR/req"
+	assert_line SSL_CLIENT_VERIFY=NONE
+	refute_line --partial SSL_CLIENT_S_DN_CN
+	# A client that sends no SNI gets no SSL_TLS_SNI.
+	refute_line --partial SSL_TLS_SNI
+	assert_line --regexp '^SSL_PROTOCOL=TLSv1\.[23]$'
 }
