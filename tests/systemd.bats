@@ -12,7 +12,7 @@ setup_file() {
 
 setup() {
 	command -v systemd-socket-activate >/dev/null ||
-	    skip "systemd-socket-activate is not installed (package systemd)"
+	    missing "systemd-socket-activate is not installed (package systemd)"
 }
 
 teardown() {

@@ -104,7 +104,7 @@ as_user() {
 
 @test "-u leaves a unix socket that systemd passed as systemd made it" {
 	command -v systemd-socket-activate >/dev/null ||
-	    skip "systemd-socket-activate is not installed (package systemd)"
+	    missing "systemd-socket-activate is not installed (package systemd)"
 	local sock="$BATS_TEST_TMPDIR/sd.sock" before
 	DAEMON_LOG="$BATS_TEST_TMPDIR/daemon.log"
 	systemd-socket-activate -l "$sock" "$SOCK64D" -u "$TEST_USER" \
