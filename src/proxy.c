@@ -254,7 +254,6 @@ v2_byte(struct proxy_decoder *d, unsigned char c, struct proxy_header *h)
 		 * a LOCAL or UNSPEC header is ignored whole, as the spec says.
 		 */
 		d->tlv_at = need > 0 ? PROXY_V2_FIXED + need : 0;
-		d->tlv_start = d->tlv_at;
 		break;
 	}
 	if (d->tlv_at != 0 && d->pos > d->tlv_at && v2_tlv_byte(d, c) == -1)
@@ -316,7 +315,7 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 {
 	const unsigned char	*a = d->buf + PROXY_V2_FIXED;
 	unsigned char		 fam = d->buf[13];
-	size_t			 end;
+	size_t			 start, end;
 
 	memset(h, 0, sizeof(*h));
 	h->version = 2;
@@ -349,10 +348,10 @@ v2_finish(struct proxy_decoder *d, struct proxy_header *h)
 	 * the first PROXY_V2_TLV_MAX bytes of them, all kept in buf, are
 	 * read.
 	 */
-	end = d->total - d->tlv_start > PROXY_V2_TLV_MAX ?
-	    d->tlv_start + PROXY_V2_TLV_MAX : d->total;
-	if (d->tlv_start != 0 && proxy_tlvs(d->buf + d->tlv_start,
-	    end - d->tlv_start, &h->tls) == -1)
+	start = PROXY_V2_FIXED + v2_addr_len(fam);
+	end = d->total - start > PROXY_V2_TLV_MAX ?
+	    start + PROXY_V2_TLV_MAX : d->total;
+	if (proxy_tlvs(d->buf + start, end - start, &h->tls) == -1)
 		return fail(d, "v2 SSL TLV malformed");
 	return PROXY_OK;
 }

@@ -76,7 +76,6 @@ struct proxy_decoder {
 	int			 version;	/* 0 until the first byte */
 	size_t			 pos;		/* header bytes consumed */
 	size_t			 total;		/* v2: 16 + declared length */
-	size_t			 tlv_start;	/* v2: the first TLV */
 	size_t			 tlv_at;	/* v2: next TLV; 0: unchecked */
 	unsigned char		 tlv_len_hi;	/* v2: its length's first byte */
 	const char		*why;		/* with PROXY_MALFORMED */
